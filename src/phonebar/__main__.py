@@ -1,0 +1,3 @@
+from phonebar.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,124 @@
+"""Response models: the OpenAPI description of what the serializer
+(:mod:`phonebar.domain.serialize`) produces. A test checks that the two agree."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from phonebar.domain.states import (
+    CallState,
+    Direction,
+    EndReason,
+    RegistrationState,
+    TransferKind,
+    TransferState,
+)
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class ErrorBody(Schema):
+    code: str = Field(description="stable, for programs: call_not_found, invalid_number, line_limit, ...")
+    message: str = Field(description="for people")
+
+    model_config = ConfigDict(extra="allow")
+
+
+class ErrorResponse(Schema):
+    error: ErrorBody
+
+
+class Transfer(Schema):
+    kind: TransferKind
+    target: str
+    state: TransferState
+    sip_status: int | None
+    reason: str | None
+
+
+class Call(Schema):
+    """A call as /api/calls, every event, webhook and history row show it."""
+
+    session_id: str = Field(description="ours, never reused while the daemon runs")
+    direction: Direction
+    state: CallState
+    number: str = Field(description="the far end's number (URI user part)")
+    name: str = Field(description="the far end's display name, from P-Asserted-Identity or From")
+    uri: str
+    account: str
+    sip_call_id: str
+    created_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    duration: float = Field(description="talk time in seconds, since answer")
+    hold: bool = Field(description="we hold the call")
+    remote_hold: bool = Field(description="the far end holds us")
+    muted: bool
+    conference: bool = Field(description="part of the local three-way conference")
+    codec: str | None
+    sip_status: int | None = Field(description="the last SIP status of the dialog")
+    end_reason: EndReason | None
+    transfer: Transfer | None
+    transferred_from: str | None = Field(
+        description="the sessionId this call replaced or was transferred from"
+    )
+    headers: dict[str, str] = Field(description="headers of the INVITE (routing and credentials left out)")
+
+
+class CallResult(Schema):
+    action: str
+    call: Call
+
+
+class CallsResult(Schema):
+    action: str
+    session_ids: list[str]
+    calls: list[Call]
+
+
+class Registration(Schema):
+    state: RegistrationState
+    sip_status: int | None
+    reason: str
+    since: datetime
+    expires: int | None
+    next_retry_in: float | None
+
+
+class Account(Schema):
+    uri: str
+    user: str | None
+    auth_user: str | None
+    domain: str | None
+    server: str | None
+    display_name: str
+    transport: str
+    register_: bool = Field(alias="register")
+
+
+class Lines(Schema):
+    max: int
+    in_use: int
+
+
+class Status(Schema):
+    version: str
+    registration: Registration
+    account: Account
+    sip_address: str
+    calls: int
+    lines: Lines
+    dnd: bool
+    engine: str
+    audio: str
+    event_clients: int
+    started_at: datetime
+
+
+class Health(Schema):
+    status: str

@@ -1,0 +1,188 @@
+"""The composition root: the only module that names concrete classes.
+
+``create_app(settings)`` builds the event bus, the engine, the phone and the
+API, and returns a FastAPI app whose lifespan starts and stops them (unless the
+caller, like the CLI, already started the :class:`Daemon` itself).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from phonebar import __version__
+from phonebar.api.browser_guard import BrowserGuard
+from phonebar.api.errors import install_error_handlers
+from phonebar.api.routers import call_control, calls, status
+from phonebar.config import Settings
+from phonebar.domain.ports import EngineInfo, EnginePort
+from phonebar.domain.session_id import SessionIdFactory
+from phonebar.domain.views import AccountView
+from phonebar.services.context import PhoneOptions
+from phonebar.services.event_bus import EventBus
+from phonebar.services.phone import Phone, utc_now
+from phonebar.services.registration import RegistrationPolicy
+
+log = logging.getLogger(__name__)
+
+EngineFactory = Callable[[Settings, Callable[[], str]], EnginePort]
+
+
+def pjsip_engine(settings: Settings, new_session_id: Callable[[], str]) -> EnginePort:
+    from phonebar.engine.engine_config import AccountConfig, EngineConfig
+    from phonebar.engine.pjsip_engine import PjsipEngine
+
+    account = settings.account
+    config = EngineConfig(
+        account=AccountConfig(
+            server=account.server,
+            domain=account.sip_domain,
+            user=account.user,
+            auth_user=account.auth_username,
+            password=account.password.get_secret_value(),
+            display_name=account.display_name,
+            transport=account.transport,
+            register=account.register,
+            expires=account.expires,
+        ),
+        bind=settings.sip.bind,
+        port=settings.sip.port,
+        rtp_port=settings.sip.rtp_port,
+        rtp_port_range=settings.sip.rtp_port_range,
+        codecs=tuple(settings.sip.codecs),
+        audio_input=settings.audio.input,
+        record_dir=settings.audio.record_dir,
+        media_timeout=settings.sip.media_timeout,
+        sip_log_level=settings.log.sip_level,
+        user_agent=f"phonebar/{__version__}",
+    )
+    return PjsipEngine(config, new_session_id)
+
+
+class Daemon:
+    """Everything that runs: bus, engine, phone. ``start`` and ``stop`` are idempotent."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine_factory: EngineFactory = pjsip_engine,
+        on_fatal: Callable[[str], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        new_session_id = SessionIdFactory()
+        self.bus = EventBus(
+            buffer_size=settings.events.buffer, queue_size=settings.events.client_queue, clock=utc_now
+        )
+        self.engine = engine_factory(settings, new_session_id)
+        account = settings.account
+        self.phone = Phone(
+            self.engine,
+            self.bus,
+            phone_options(settings),
+            RegistrationPolicy(
+                configured=account.configured,
+                enabled=account.register,
+                retry_max=account.retry_max,
+                keepalive=account.keepalive,
+            ),
+            account_view(settings),
+            new_session_id=new_session_id,
+            on_fatal=on_fatal,
+        )
+        self.started = False
+        self.info: EngineInfo | None = None
+
+    async def start(self) -> EngineInfo:
+        if not self.started:
+            self.info = await self.phone.start()
+            self.started = True
+        assert self.info is not None
+        return self.info
+
+    async def stop(self) -> None:
+        if self.started:
+            self.started = False
+            await self.phone.stop()
+
+
+def phone_options(settings: Settings) -> PhoneOptions:
+    account = settings.account
+    return PhoneOptions(
+        account_uri=_aor(settings),
+        domain=account.sip_domain,
+        registration_required=account.configured and account.register,
+        auto_answer=settings.calls.auto_answer,
+        dial_map=dict(settings.calls.dial_map),
+        dtmf_method=settings.calls.dtmf_method,
+        transfer_timeout=settings.calls.transfer_timeout,
+        dnd=settings.calls.dnd,
+        dnd_status=settings.calls.dnd_status,
+    )
+
+
+def account_view(settings: Settings) -> AccountView:
+    account = settings.account
+    return AccountView(
+        uri=_aor(settings),
+        user=account.user,
+        auth_user=account.auth_username,
+        domain=account.sip_domain,
+        server=account.server,
+        display_name=account.display_name,
+        transport=account.transport,
+        register=account.register and account.configured,
+    )
+
+
+def _aor(settings: Settings) -> str:
+    account = settings.account
+    if account.configured and account.user:
+        return f"sip:{account.user}@{account.sip_domain}"
+    return f"sip:phonebar@{settings.sip.bind}:{settings.sip.port}"
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+def create_app(settings: Settings, daemon: Daemon | None = None) -> FastAPI:
+    daemon = daemon or Daemon(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
+        started_here = not daemon.started
+        await daemon.start()
+        try:
+            yield {}
+        finally:
+            if started_here:
+                await daemon.stop()
+
+    app = FastAPI(
+        title="phonebar",
+        version=__version__,
+        summary="The Universal Bar API: drive a SIP softphone over HTTP.",
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.daemon = daemon
+    app.state.phone = daemon.phone
+    app.state.settings = settings
+    install_error_handlers(app)
+    for module in (calls, call_control, status):
+        app.include_router(module.router)
+    token = settings.api.token.get_secret_value() if settings.api.token else None
+    app.add_middleware(
+        BrowserGuard,
+        allowed_hosts=settings.api.allowed_hosts,
+        allowed_origins=settings.api.allowed_origins,
+        token=token,
+    )
+    return app

@@ -1,0 +1,107 @@
+"""Running the daemon: start the engine, serve the API with uvicorn, stop in the right order.
+
+SIGINT/SIGTERM stop the HTTP server, then the daemon hangs up every call
+(BYE/CANCEL), un-REGISTERs and destroys the SIP stack; the exit code is 0. If the
+engine thread dies, the daemon exits 1 so a supervisor can restart it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+from collections.abc import Callable, Generator
+
+import uvicorn
+
+from phonebar.app import Daemon, create_app
+from phonebar.config import Settings
+from phonebar.errors import ConfigError, PhonebarError
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_ENGINE_DIED = 1
+EXIT_CANNOT_START = 2
+
+
+class _Server(uvicorn.Server):
+    """uvicorn re-raises a caught SIGTERM after serving, which would kill us before the
+    calls are hung up; this server only asks itself to exit and lets us finish."""
+
+    on_exit: Callable[[], None] = staticmethod(lambda: None)
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def handle_exit(self, sig: int, frame: object) -> None:
+        log.info("signal %s: shutting down", signal.Signals(sig).name)
+        self.should_exit = True
+        self.on_exit()
+
+
+def bind_api_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(
+            f"api.port: cannot listen on {host}:{port} ({exc.strerror}); is phonebar already running?"
+        ) from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+async def serve(settings: Settings, daemon: Daemon | None = None) -> int:
+    exit_code = EXIT_OK
+    server: _Server | None = None
+
+    def on_fatal(error: str) -> None:
+        nonlocal exit_code
+        exit_code = EXIT_ENGINE_DIED
+        if server is not None:
+            server.should_exit = True
+
+    daemon = daemon or Daemon(settings, on_fatal=on_fatal)
+    try:
+        sock = bind_api_socket(settings.api.host, settings.api.port)
+        info = await daemon.start()
+    except PhonebarError as exc:
+        log.error("cannot start: %s", exc.message)
+        await daemon.stop()
+        return EXIT_CANNOT_START
+    app = create_app(settings, daemon)
+    config = uvicorn.Config(
+        app,
+        log_config=None,
+        access_log=False,  # a token in a query string must never reach a log
+        lifespan="on",
+        timeout_graceful_shutdown=2,
+        ws_ping_interval=20,
+    )
+    server = _Server(config)
+    port = sock.getsockname()[1]
+    log.info("phonebar ready: API on http://%s:%s, SIP on %s", settings.api.host, port, info.sip_address)
+    try:
+        await server.serve(sockets=[sock])
+    finally:
+        await daemon.stop()
+        sock.close()
+    log.info("phonebar stopped")
+    return exit_code
+
+
+def run(settings: Settings) -> int:
+    return asyncio.run(serve(settings))

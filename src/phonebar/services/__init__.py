@@ -1,0 +1,1 @@
+"""Use cases over the call registry, and the event bus."""

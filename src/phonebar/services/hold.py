@@ -1,0 +1,129 @@
+"""Hold and resume, line switching, and the choice of "the active call"."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from phonebar.domain.call import Call
+from phonebar.domain.states import CallState
+from phonebar.errors import NoActiveCall, WrongState
+from phonebar.services.context import PhoneContext
+
+log = logging.getLogger(__name__)
+
+HOLDABLE = frozenset({CallState.CONNECTED, CallState.REMOTE_HELD})
+RESUMABLE = frozenset({CallState.HELD})
+HOLD_RETRIES = (0.1, 0.25, 0.5, 1.0, 2.0)
+
+
+@dataclass(frozen=True)
+class HoldOutcome:
+    """``action`` is ``held`` or ``resumed``; ``calls`` are the calls it touched."""
+
+    action: str
+    calls: list[Call]
+
+
+def most_recent(calls: list[Call]) -> Call | None:
+    """The call answered (or created) last."""
+    if not calls:
+        return None
+    return max(calls, key=lambda call: (call.answered_at or call.created_at, call.created_at))
+
+
+def talking_calls(ctx: PhoneContext) -> list[Call]:
+    return ctx.registry.in_state(HOLDABLE)
+
+
+async def hold_talking_calls(ctx: PhoneContext, keep: frozenset[str] = frozenset()) -> list[Call]:
+    """Put every call the agent is talking on on hold, as a desk phone does before it
+    answers, dials or resumes another line."""
+    held = []
+    for call in talking_calls(ctx):
+        if call.session_id in keep:
+            continue
+        try:
+            await ctx.engine.hold(call.session_id)
+        except WrongState as exc:
+            # typically a re-INVITE of the far end is still in progress: the new call must
+            # not wait for it, so the hold is retried in the background
+            log.info("call %s: hold deferred (%s)", call.session_id, exc.message)
+            ctx.background.spawn(_hold_when_possible(ctx, call), f"hold call {call.session_id}")
+        held.append(call)
+    return held
+
+
+async def _hold_when_possible(ctx: PhoneContext, call: Call) -> None:
+    for delay in HOLD_RETRIES:
+        await asyncio.sleep(delay)
+        if call.state not in HOLDABLE:
+            return
+        try:
+            await ctx.engine.hold(call.session_id)
+            return
+        except WrongState:
+            continue
+    log.warning("call %s: could not be put on hold", call.session_id)
+
+
+async def hold(ctx: PhoneContext, session_id: str | None, *, toggle: bool) -> HoldOutcome:
+    """Hold a call; with ``toggle``, a call we already hold is resumed instead.
+
+    Without ``session_id`` it acts on the active call: the most recent connected one
+    (every leg of a conference at once); if none is connected but calls are held,
+    the most recent held one (or conference) is resumed.
+    """
+    if session_id is not None:
+        call = ctx.registry.get(session_id)
+        if toggle and call.state in RESUMABLE:
+            return await resume_calls(ctx, [call])
+        call.require(HOLDABLE, "hold")
+        return await hold_calls(ctx, [call])
+    talking = talking_calls(ctx)
+    if talking:
+        target = most_recent(talking)
+        assert target is not None
+        return await hold_calls(ctx, _with_conference(ctx, target))
+    held = ctx.registry.in_state(RESUMABLE)
+    if toggle and held:
+        target = most_recent(held)
+        assert target is not None
+        return await resume_calls(ctx, _with_conference(ctx, target))
+    raise NoActiveCall("there is no connected call to hold")
+
+
+async def unhold(ctx: PhoneContext, session_id: str | None) -> HoldOutcome:
+    if session_id is not None:
+        call = ctx.registry.get(session_id)
+        call.require(RESUMABLE, "resume")
+        return await resume_calls(ctx, [call])
+    held = ctx.registry.in_state(RESUMABLE)
+    target = most_recent(held)
+    if target is None:
+        raise NoActiveCall("there is no held call to resume")
+    return await resume_calls(ctx, _with_conference(ctx, target))
+
+
+async def hold_calls(ctx: PhoneContext, calls: list[Call]) -> HoldOutcome:
+    for call in calls:
+        await ctx.engine.hold(call.session_id)
+    return HoldOutcome(action="held", calls=calls)
+
+
+async def resume_calls(ctx: PhoneContext, calls: list[Call]) -> HoldOutcome:
+    """Resume ``calls``; any other line the agent is talking on is held first,
+    except the legs of the same conference."""
+    keep = frozenset(call.session_id for call in calls)
+    await hold_talking_calls(ctx, keep=keep)
+    for call in calls:
+        await ctx.engine.unhold(call.session_id)
+    return HoldOutcome(action="resumed", calls=calls)
+
+
+def _with_conference(ctx: PhoneContext, call: Call) -> list[Call]:
+    """The call, or every leg of its conference in the same hold state."""
+    if not call.conference:
+        return [call]
+    return [other for other in ctx.registry.active() if other.conference and other.state is call.state]

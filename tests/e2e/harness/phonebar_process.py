@@ -1,0 +1,146 @@
+"""A phonebar daemon in its own process: configured by a TOML file, driven over its API."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import tomli_w
+
+from tests.e2e.harness.kamailio import USERS, Kamailio
+from tests.e2e.harness.ports import free_port, free_rtp_range
+from tests.e2e.harness.processes import ManagedProcess
+from tests.e2e.harness.waiting import wait_until
+
+START_TIMEOUT = 20.0
+
+
+class PhonebarProcess:
+    """One phonebar. ``user`` registers it with ``kamailio``; ``tone`` loops as its microphone."""
+
+    def __init__(
+        self,
+        name: str,
+        folder: Path,
+        *,
+        kamailio: Kamailio | None = None,
+        user: str | None = None,
+        auto_answer: bool = False,
+        tone: Path | None = None,
+        settings: dict[str, dict[str, Any]] | None = None,
+        lifetime: float = 300.0,
+    ) -> None:
+        self.name = name
+        self.folder = folder / name
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.record_dir = self.folder / "recordings"
+        self.sip_port = free_port()
+        self.api_port = free_port(udp=False)
+        self.user = user
+        config: dict[str, dict[str, Any]] = {
+            "sip": {"port": self.sip_port, "rtp_port": free_rtp_range(), "rtp_port_range": 40},
+            "api": {"port": self.api_port},
+            "calls": {"auto_answer": auto_answer},
+            "audio": {"record_dir": str(self.record_dir)},
+            "history": {"path": str(self.folder / "history.sqlite3")},
+            "log": {"level": "debug", "sip_level": 3},
+        }
+        if tone is not None:
+            config["audio"]["input"] = str(tone)
+        if user is not None:
+            assert kamailio is not None
+            config["account"] = {
+                "server": kamailio.address,
+                "user": user,
+                "password": USERS[user],
+                "display_name": name.title(),
+            }
+        for section, values in (settings or {}).items():
+            config.setdefault(section, {}).update(values)
+        self.config = config
+        self.config_path = self.folder / "phonebar.toml"
+        self.config_path.write_text(tomli_w.dumps(config))
+        self.lifetime = lifetime
+        self.process: ManagedProcess | None = None
+        self.api = httpx.Client(base_url=f"http://127.0.0.1:{self.api_port}", timeout=10.0)
+
+    @property
+    def sip_uri(self) -> str:
+        """Where to reach this phone directly, without the proxy."""
+        return f"sip:{self.user or 'phonebar'}@127.0.0.1:{self.sip_port}"
+
+    def start(self, *, wait_registered: bool = True) -> PhonebarProcess:
+        self.process = ManagedProcess(
+            f"phonebar:{self.name}",
+            [sys.executable, "-m", "phonebar", "run", "--config", str(self.config_path)],
+            log_path=self.folder / "phonebar.log",
+            lifetime=self.lifetime,
+        )
+        wait_until(self._healthy, timeout=START_TIMEOUT, what=f"{self.name} to serve its API")
+        if self.user is not None and wait_registered:
+            self.wait_registration("registered")
+        return self
+
+    def _healthy(self) -> bool:
+        assert self.process is not None
+        if not self.process.running:
+            raise AssertionError(f"{self.name} exited early:\n{self.process.log_text()[-3000:]}")
+        try:
+            return self.api.get("/api/health").status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    # -- the API --------------------------------------------------------------------
+
+    def get(self, path: str, **params: Any) -> httpx.Response:
+        return self.api.get(path, params=params or None)
+
+    def ok(self, path: str, **params: Any) -> Any:
+        response = self.get(path, **params)
+        assert response.status_code == 200, f"{self.name} GET {path}: {response.status_code} {response.text}"
+        return response.json()
+
+    def calls(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.ok("/api/calls")
+        return result
+
+    def status(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.ok("/api/status")
+        return result
+
+    def wait_registration(self, state: str, timeout: float = 15.0) -> dict[str, Any]:
+        return wait_until(
+            lambda: (reg := self.status()["registration"])["state"] == state and reg,
+            timeout=timeout,
+            what=f"{self.name} registration {state}",
+        )
+
+    def wait_call(self, timeout: float = 10.0, **fields: Any) -> dict[str, Any]:
+        """The first call whose fields match, once one does."""
+
+        def match() -> dict[str, Any] | None:
+            for call in self.calls():
+                if all(call.get(key) == value for key, value in fields.items()):
+                    return call
+            return None
+
+        return wait_until(match, timeout=timeout, what=f"{self.name}: a call with {fields}")
+
+    def wait_no_calls(self, timeout: float = 10.0) -> None:
+        wait_until(
+            lambda: self.calls() == [], timeout=timeout, what=f"{self.name} to have no call", interval=0.05
+        )
+
+    def recording(self, session_id: str) -> Path:
+        return self.record_dir / f"{session_id}.wav"
+
+    # -- life -----------------------------------------------------------------------
+
+    def stop(self, timeout: float = 15.0) -> int:
+        self.api.close()
+        return self.process.stop(timeout=timeout) if self.process else 0
+
+    def log(self) -> str:
+        return self.process.log_text() if self.process else ""
