@@ -18,7 +18,7 @@ from fastapi.routing import APIRoute
 from phonebar import __version__
 from phonebar.api.browser_guard import BrowserGuard
 from phonebar.api.errors import install_error_handlers
-from phonebar.api.routers import call_control, calls, status
+from phonebar.api.routers import call_control, calls, conference, dnd, events, hold, media, status, transfer
 from phonebar.config import Settings
 from phonebar.domain.ports import EngineInfo, EnginePort
 from phonebar.domain.session_id import SessionIdFactory
@@ -108,6 +108,7 @@ class Daemon:
         if self.started:
             self.started = False
             await self.phone.stop()
+            self.bus.close()
 
 
 def phone_options(settings: Settings) -> PhoneOptions:
@@ -176,7 +177,7 @@ def create_app(settings: Settings, daemon: Daemon | None = None) -> FastAPI:
     app.state.phone = daemon.phone
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (calls, call_control, status):
+    for module in (calls, call_control, hold, transfer, conference, media, dnd, status, events):
         app.include_router(module.router)
     token = settings.api.token.get_secret_value() if settings.api.token else None
     app.add_middleware(

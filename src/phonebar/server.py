@@ -12,7 +12,7 @@ import contextlib
 import logging
 import signal
 import socket
-from collections.abc import Callable, Generator
+from collections.abc import Awaitable, Callable, Generator
 
 import uvicorn
 
@@ -28,10 +28,19 @@ EXIT_CANNOT_START = 2
 
 
 class _Server(uvicorn.Server):
-    """uvicorn re-raises a caught SIGTERM after serving, which would kill us before the
-    calls are hung up; this server only asks itself to exit and lets us finish."""
+    """On SIGINT/SIGTERM the daemon stops first (calls hung up, their events still reach the
+    event streams, un-REGISTER), then the HTTP server. A second signal exits at once.
+    (uvicorn's own handler would re-raise the signal after serving and kill us early.)"""
 
-    on_exit: Callable[[], None] = staticmethod(lambda: None)
+    def __init__(self, config: uvicorn.Config, stop_daemon: Callable[[], Awaitable[None]]) -> None:
+        super().__init__(config)
+        self._stop_daemon = stop_daemon
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Task[None] | None = None
+
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        self._loop = asyncio.get_running_loop()
+        await super().serve(sockets=sockets)
 
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
@@ -44,8 +53,21 @@ class _Server(uvicorn.Server):
 
     def handle_exit(self, sig: int, frame: object) -> None:
         log.info("signal %s: shutting down", signal.Signals(sig).name)
-        self.should_exit = True
-        self.on_exit()
+        if self._stopping is not None or self._loop is None:
+            self.should_exit = True
+            self.force_exit = self._stopping is not None
+            return
+        self._loop.call_soon_threadsafe(self._begin_stop)
+
+    def _begin_stop(self) -> None:
+        assert self._loop is not None
+        self._stopping = self._loop.create_task(self._stop_then_exit())
+
+    async def _stop_then_exit(self) -> None:
+        try:
+            await self._stop_daemon()
+        finally:
+            self.should_exit = True
 
 
 def bind_api_socket(host: str, port: int) -> socket.socket:
@@ -91,7 +113,7 @@ async def serve(settings: Settings, daemon: Daemon | None = None) -> int:
         timeout_graceful_shutdown=2,
         ws_ping_interval=20,
     )
-    server = _Server(config)
+    server = _Server(config, daemon.stop)
     port = sock.getsockname()[1]
     log.info("phonebar ready: API on http://%s:%s, SIP on %s", settings.api.host, port, info.sip_address)
     try:

@@ -122,3 +122,15 @@ class Status(Schema):
 
 class Health(Schema):
     status: str
+
+
+class HoldResult(Schema):
+    action: str = Field(description="held or resumed")
+    state: str = Field(description="the state the calls are going to (confirmed by call_held / call_resumed)")
+    session_ids: list[str]
+    calls: list[Call]
+
+
+class DndResult(Schema):
+    action: str
+    dnd: bool

@@ -43,7 +43,7 @@ def parse_dial_target(
     dial_map: Mapping[str, str],
 ) -> DialTarget:
     """Validate ``text`` and turn it into a SIP URI, or raise :class:`InvalidNumber`."""
-    if text is None or not text.strip():
+    if text is None or not text.strip(" "):
         raise MissingNumber("a number is required: " + _HELP)
     if len(text) > MAX_INPUT:
         raise InvalidNumber(f"number is {len(text)} characters long; at most {MAX_INPUT} are accepted")

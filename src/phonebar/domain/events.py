@@ -168,3 +168,10 @@ class Overflow(Event):
 
     type: ClassVar[str] = "overflow"
     queued: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Shutdown(Event):
+    """The daemon is stopping: the stream ends after this notice."""
+
+    type: ClassVar[str] = "shutdown"

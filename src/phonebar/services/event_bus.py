@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 
-from phonebar.domain.events import Event, Gap, Overflow
+from phonebar.domain.events import Event, Gap, Overflow, Shutdown
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +39,17 @@ class Subscription:
         try:
             self._queue.put_nowait(event)
         except asyncio.QueueFull:
-            queued = self._queue.qsize()
-            while not self._queue.empty():
-                self._queue.get_nowait()
-            self._backlog.clear()
-            self._queue.put_nowait(Overflow(queued=queued, at=event.at))
-            self.closed = True
+            self._end_with(Overflow(queued=self._queue.qsize(), at=event.at))
             return False
         return True
+
+    def _end_with(self, notice: Event) -> None:
+        """Replace whatever is queued by a final notice; the stream ends after it."""
+        while not self._queue.empty():
+            self._queue.get_nowait()
+        self._backlog.clear()
+        self._queue.put_nowait(notice)
+        self.closed = True
 
     async def get(self) -> Event:
         if self._backlog:
@@ -103,6 +106,12 @@ class EventBus:
             except Exception:
                 log.exception("event listener failed on %s", stamped.type)
         return stamped
+
+    def close(self) -> None:
+        """The daemon is stopping: every subscriber gets a ``shutdown`` notice and its stream ends."""
+        for subscription in list(self._subscribers):
+            subscription._end_with(Shutdown(at=self._clock()))
+        self._subscribers.clear()
 
     def subscribe(self, since: int | None = None, queue_size: int | None = None) -> Subscription:
         """Live events; with ``since``, first every buffered event after it (or a Gap notice)."""

@@ -1,0 +1,112 @@
+"""The Universal Bar routes: shapes, GET and POST, the error JSON for every failure."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from phonebar.api.schemas import Call, CallResult, CallsResult, Status
+from tests.api.conftest import ApiRig, error_code
+
+
+async def settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+async def test_calls_is_an_empty_list_at_start(api: ApiRig) -> None:
+    response = await api.client.get("/api/calls")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == []
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_originate_returns_the_new_call(api: ApiRig, method: str) -> None:
+    response = await api.client.request(method, "/api/originate/1001")
+    assert response.status_code == 200, response.text
+    body = CallResult.model_validate(response.json())
+    assert body.call.state.value == "dialing"
+    assert body.call.number == "1001"
+    listed = (await api.client.get("/api/calls")).json()
+    assert [Call.model_validate(call).session_id for call in listed] == [body.call.session_id]
+
+
+async def test_originate_with_a_query_number(api: ApiRig) -> None:
+    response = await api.client.get("/api/originate", params={"number": "1002"})
+    assert response.status_code == 200
+    missing = await api.client.get("/api/originate")
+    assert missing.status_code == 400
+    assert error_code(missing) == "missing_number"
+
+
+async def test_answer_and_hangup_an_inbound_call(api: ApiRig) -> None:
+    session_id = api.engine.incoming()
+    await settle()
+    answered = await api.client.get(f"/api/answer/{session_id}")
+    assert answered.status_code == 200
+    await settle()
+    [call] = (await api.client.get("/api/calls")).json()
+    assert call["state"] == "connected"
+    hung_up = CallsResult.model_validate((await api.client.get("/api/hangup")).json())
+    assert hung_up.session_ids == [session_id]
+
+
+async def test_status_never_shows_the_password() -> None:
+    from tests.api.conftest import make_rig
+
+    rig = await make_rig(
+        {"account.server": "pbx.test", "account.user": "agent", "account.password": "s3cret-pw"}
+    )
+    try:
+        response = await rig.client.get("/api/status")
+        Status.model_validate(response.json())
+        assert "s3cret-pw" not in response.text
+        assert response.json()["account"]["user"] == "agent"
+    finally:
+        await rig.client.aclose()
+        await rig.daemon.stop()
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "code"),
+    [
+        ("/api/answer", 409, "no_ringing_call"),
+        ("/api/answer/nosuch-1", 404, "call_not_found"),
+        ("/api/hangup/nosuch-1", 404, "call_not_found"),
+        ("/api/originate/12a", 400, "invalid_number"),
+        ("/api/originate/%0d%0a", 400, "invalid_number"),
+        ("/api/answer/a%0db", 400, "invalid_session_id"),
+        ("/api/nothing-here", 404, "not_found"),
+    ],
+)
+async def test_errors_are_json_with_a_code(api: ApiRig, path: str, status: int, code: str) -> None:
+    response = await api.client.get(path)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/json"
+    assert error_code(response) == code
+    assert response.json()["error"]["message"]
+
+
+async def test_wrong_method_is_a_json_405(api: ApiRig) -> None:
+    response = await api.client.delete("/api/calls")
+    assert response.status_code == 405
+    assert error_code(response) == "method_not_allowed"
+
+
+async def test_openapi_lists_every_route_with_unique_operation_ids(api: ApiRig) -> None:
+    document = (await api.client.get("/openapi.json")).json()
+    operations = [op["operationId"] for path in document["paths"].values() for op in path.values()]
+    assert len(operations) == len(set(operations))
+    for path in [
+        "/api/calls",
+        "/api/answer/{session_id}",
+        "/api/originate/{number}",
+        "/api/hangup",
+        "/api/status",
+        "/api/hold",
+        "/api/transfer/{session_id}",
+        "/api/conference",
+    ]:
+        assert path in document["paths"], path
