@@ -22,7 +22,6 @@ from phonebar.services.context import PhoneContext
 
 log = logging.getLogger(__name__)
 
-PROBE_TIMEOUT = 3.0
 _BINDING_LOST = frozenset({404, 480})
 
 
@@ -32,6 +31,7 @@ class RegistrationPolicy:
     enabled: bool  # account.register
     retry_max: float
     keepalive: float  # 0 = no probing
+    probe_timeout: float = 3.0  # an OPTIONS unanswered this long means the registrar is down
 
 
 class RegistrationKeeper:
@@ -101,7 +101,7 @@ class RegistrationKeeper:
                 await asyncio.sleep(1.0)
 
     async def _retry_after_backoff(self) -> None:
-        delay = self._backoff
+        delay = min(self._backoff, self._policy.retry_max)
         self._backoff = min(self._backoff * 2, self._policy.retry_max)
         self._set(self.state, self._view.sip_status, self._view.reason, next_retry_in=delay)
         if await self._wait_change(delay):
@@ -112,10 +112,10 @@ class RegistrationKeeper:
 
     async def _probe(self) -> None:
         try:
-            status = await asyncio.wait_for(self._ctx.engine.probe_registrar(), PROBE_TIMEOUT)
+            status = await asyncio.wait_for(self._ctx.engine.probe_registrar(), self._policy.probe_timeout)
         except (TimeoutError, PhonebarError):
             self.failures += 1
-            log.warning("registrar did not answer OPTIONS within %.0f s", PROBE_TIMEOUT)
+            log.warning("registrar did not answer OPTIONS within %.0f s", self._policy.probe_timeout)
             self._set(RegistrationState.FAILED, 408, "registrar not responding")
             return
         if status in _BINDING_LOST:
@@ -124,7 +124,7 @@ class RegistrationKeeper:
 
     async def _registrar_answers(self) -> bool:
         try:
-            await asyncio.wait_for(self._ctx.engine.probe_registrar(), PROBE_TIMEOUT)
+            await asyncio.wait_for(self._ctx.engine.probe_registrar(), self._policy.probe_timeout)
         except (TimeoutError, PhonebarError):
             return False
         return True
