@@ -1,7 +1,9 @@
 """Applies the audio mix plan to PJSIP's conference bridge, and records each call.
 
-Sources are the microphone (a looped WAV player, or the sound device port) and
-each call; sinks are the speaker, each call and each call's recorder. Rather
+Sources are the microphone (a looped WAV player, the sound device's
+:class:`MicrophonePort`, or PJSIP's null capture) and each call; sinks are the
+speaker (the sound device's :class:`SpeakerPort`, or PJSIP's null playback),
+each call and each call's recorder. A WAV input wins over a microphone device. Rather
 than remembering what it connected, the router reads every managed port's
 listeners back from the bridge and adds or removes links to match the plan, so
 a port PJSIP recreated after a re-INVITE is simply reconnected.
@@ -15,8 +17,10 @@ from typing import Protocol
 
 import pjsua2 as pj
 
+from phonebar.audio.sound_system import SoundBridge
 from phonebar.domain.mix import CallMix, MixPlan
 from phonebar.engine.pj_errors import pj_errors
+from phonebar.engine.sound_ports import MicrophonePort, SpeakerPort
 
 log = logging.getLogger(__name__)
 
@@ -30,19 +34,34 @@ class CallMedia(Protocol):
 class MediaRouter:
     """Owns the player and the recorders; lives and dies on the engine thread."""
 
-    def __init__(self, endpoint: pj.Endpoint, audio_input: Path | None, record_dir: Path | None) -> None:
+    def __init__(
+        self,
+        endpoint: pj.Endpoint,
+        audio_input: Path | None,
+        record_dir: Path | None,
+        sound: SoundBridge | None = None,
+    ) -> None:
         self._endpoint = endpoint
         self._record_dir = record_dir
         self._player: pj.AudioMediaPlayer | None = None
+        self._device_ports: list[pj.AudioMediaPort] = []
         self._recorders: dict[str, pj.AudioMediaRecorder] = {}
         self._plan: MixPlan = {}
         manager = endpoint.audDevManager()
         self._speaker: pj.AudioMedia = manager.getPlaybackDevMedia()
+        if sound is not None:
+            with pj_errors("create the speaker port"):
+                self._speaker = SpeakerPort(sound.playback)
+            self._device_ports.append(self._speaker)
         if audio_input is not None:
             self._player = pj.AudioMediaPlayer()
             with pj_errors(f"open audio input {audio_input}"):
                 self._player.createPlayer(str(audio_input), 0)  # 0: loop forever
             self._microphone: pj.AudioMedia = self._player
+        elif sound is not None:
+            with pj_errors("create the microphone port"):
+                self._microphone = MicrophonePort(sound.capture)
+            self._device_ports.append(self._microphone)
         else:
             self._microphone = manager.getCaptureDevMedia()
         if record_dir is not None:
@@ -106,3 +125,4 @@ class MediaRouter:
     def close(self) -> None:
         self._recorders.clear()
         self._player = None
+        self._device_ports.clear()
