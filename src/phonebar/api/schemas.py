@@ -182,3 +182,22 @@ class AudioResult(Schema):
 class VolumeResult(Schema):
     action: str
     volume: AudioLevels
+
+
+class RingStats(Schema):
+    pushed: int
+    popped: int
+    dropped: int = Field(description="frames lost to a full ring while the consumer was consuming")
+    late: int = Field(description="frames the consumer found missing (silence played instead)")
+    depth: int = Field(description="frames queued now (20 ms each)")
+    max_depth: int
+    push_stalls: int = Field(description="gaps of more than 30 ms between two frames in")
+    pop_stalls: int = Field(description="gaps of more than 30 ms between two frames out")
+    max_push_gap: float = Field(description="seconds")
+    max_pop_gap: float = Field(description="seconds")
+
+
+class AudioStats(Schema):
+    microphone: RingStats = Field(description="the ring from the microphone device to PJSIP")
+    speaker: RingStats = Field(description="the ring from PJSIP to the speaker device")
+    device_latency: dict[str, float] = Field(description="per open stream, seconds, as the backend says")

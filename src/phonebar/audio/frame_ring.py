@@ -16,26 +16,16 @@ dropped) while no device listens.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class RingStats:
-    """Counters since the ring was created. ``dropped``: frames lost to a full ring while
-    the consumer was consuming; ``late``: pops that found the ring empty while the
-    producer was producing; ``depth``/``max_depth`` in frames."""
-
-    pushed: int
-    popped: int
-    dropped: int
-    late: int
-    depth: int
-    max_depth: int
+from phonebar.domain.audio import RingStats
 
 
 class FrameRing:
-    def __init__(self, capacity: int, prefill: int = 0, frame_bytes: int = 640) -> None:
+    def __init__(
+        self, capacity: int, prefill: int = 0, frame_bytes: int = 640, frame_seconds: float = 0.02
+    ) -> None:
         if not 0 <= prefill < capacity:
             raise ValueError("prefill must be smaller than capacity")
         self.capacity = capacity
@@ -52,6 +42,10 @@ class FrameRing:
         self._dropped = 0
         self._late = 0
         self._max_depth = 0
+        self._stall = 1.5 * frame_seconds
+        self._last_push = self._last_pop = 0.0
+        self._push_stalls = self._pop_stalls = 0
+        self._max_push_gap = self._max_pop_gap = 0.0
 
     @property
     def is_open(self) -> bool:
@@ -65,6 +59,7 @@ class FrameRing:
                     raise ValueError("prefill must be smaller than capacity")
                 self.prefill = prefill
             self._open = True
+            self._last_push = self._last_pop = 0.0
             self._frames.clear()
             self._priming = self.prefill > 0
             self._producing = False
@@ -81,6 +76,13 @@ class FrameRing:
         with self._ready:
             if not self._open:
                 return
+            now = time.monotonic()
+            if self._last_push:
+                gap = now - self._last_push
+                if gap > self._stall:
+                    self._push_stalls += 1
+                self._max_push_gap = max(self._max_push_gap, gap)
+            self._last_push = now
             if len(self._frames) >= self.capacity:
                 self._frames.popleft()
                 if self._pushes_since_pop <= self.capacity:  # else nobody is consuming: not a loss
@@ -99,6 +101,14 @@ class FrameRing:
     def pop(self) -> bytes | None:
         """The oldest frame, or None (play silence) while empty, priming or closed."""
         with self._ready:
+            if self._open:
+                now = time.monotonic()
+                if self._last_pop:
+                    gap = now - self._last_pop
+                    if gap > self._stall:
+                        self._pop_stalls += 1
+                    self._max_pop_gap = max(self._max_pop_gap, gap)
+                self._last_pop = now
             return self._take()
 
     def pop_wait(self, timeout: float) -> bytes | None:
@@ -127,5 +137,14 @@ class FrameRing:
     def stats(self) -> RingStats:
         with self._ready:
             return RingStats(
-                self._pushed, self._popped, self._dropped, self._late, len(self._frames), self._max_depth
+                self._pushed,
+                self._popped,
+                self._dropped,
+                self._late,
+                len(self._frames),
+                self._max_depth,
+                self._push_stalls,
+                self._pop_stalls,
+                self._max_push_gap,
+                self._max_pop_gap,
             )

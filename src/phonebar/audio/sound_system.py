@@ -32,6 +32,7 @@ from phonebar.domain.audio import (
     AudioDeviceList,
     AudioLevels,
     AudioRoute,
+    AudioStats,
     AudioView,
 )
 from phonebar.errors import AudioDeviceNotFound, AudioUnavailable
@@ -183,9 +184,14 @@ class SoundSystem:
             self._want_talking = on
             self._queue(self._reconcile)
 
-    def stream_latency(self) -> dict[str, float]:
-        """The device-side latency of each open stream, seconds (for measurements)."""
-        return {role: stream.latency() for role, stream in list(self._streams.items())}
+    def stats(self) -> AudioStats:
+        with self._lock:
+            streams = dict(self._streams)
+        return AudioStats(
+            microphone=self.bridge.capture.stats(),
+            speaker=self.bridge.playback.stats(),
+            device_latency={role: stream.latency() for role, stream in streams.items()},
+        )
 
     # -- the worker thread ---------------------------------------------------------------
 

@@ -73,6 +73,37 @@ class AudioView:
     talking: bool  # microphone and speaker streams open
 
 
+@dataclass(frozen=True)
+class RingStats:
+    """One ring buffer between PJSIP's clock and a device, counted since start.
+    ``dropped``: frames lost to a full ring while the consumer was consuming; ``late``:
+    pops that found it empty while the producer was producing (silence was played);
+    ``depth``/``max_depth`` in 20 ms frames. ``push_stalls``/``pop_stalls`` count gaps of
+    more than 1.5 frames between two pushes (pops) of an open ring, a thread that did
+    not get the GIL or the CPU in time; ``max_push_gap``/``max_pop_gap`` in seconds."""
+
+    pushed: int
+    popped: int
+    dropped: int
+    late: int
+    depth: int
+    max_depth: int
+    push_stalls: int = 0
+    pop_stalls: int = 0
+    max_push_gap: float = 0.0
+    max_pop_gap: float = 0.0
+
+
+@dataclass(frozen=True)
+class AudioStats:
+    """``microphone``: device -> PJSIP ring; ``speaker``: PJSIP -> device ring;
+    ``device_latency``: what each open stream's backend reports, seconds."""
+
+    microphone: RingStats
+    speaker: RingStats
+    device_latency: dict[str, float]
+
+
 class SoundPort(Protocol):
     """The sound devices. Nothing here blocks the asyncio loop: device work runs on the
     implementation's own thread; ``set_ringing`` and ``set_talking`` only queue it."""
@@ -95,6 +126,8 @@ class SoundPort(Protocol):
     def set_ringing(self, on: bool) -> None: ...
 
     def set_talking(self, on: bool) -> None: ...
+
+    def stats(self) -> AudioStats: ...
 
 
 _TALKING = frozenset({CallState.CONNECTED, CallState.REMOTE_HELD, CallState.HELD, CallState.TRANSFERRING})

@@ -18,7 +18,9 @@ from phonebar.domain.audio import (
     AudioDeviceList,
     AudioLevels,
     AudioRoute,
+    AudioStats,
     AudioView,
+    RingStats,
     SoundPort,
     needs_devices,
     should_ring,
@@ -61,6 +63,9 @@ class AudioDesk:
 
     async def devices(self) -> AudioDeviceList:
         return await self.sound.devices()
+
+    def stats(self) -> AudioStats:
+        return self.sound.stats()
 
     async def select(self, choices: dict[str, str | None]) -> AudioView:
         """``choices``: route -> device id, or ``default``; routes not given are kept."""
@@ -122,3 +127,7 @@ class NullSound:
 
     def set_talking(self, on: bool) -> None:
         pass
+
+    def stats(self) -> AudioStats:
+        idle = RingStats(0, 0, 0, 0, 0, 0)
+        return AudioStats(idle, idle, {})

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from phonebar.api.deps import PhoneDep
 from phonebar.api.routing import ERRORS, command, json_response
-from phonebar.api.schemas import Audio, AudioDevices, AudioResult, VolumeResult
+from phonebar.api.schemas import Audio, AudioDevices, AudioResult, AudioStats, VolumeResult
 from phonebar.domain.serialize import to_plain
 
 router = APIRouter(prefix="/api/audio", tags=["audio"])
@@ -34,6 +34,16 @@ async def audio(phone: PhoneDep) -> JSONResponse:
 )
 async def devices(phone: PhoneDep) -> JSONResponse:
     return json_response(to_plain(await phone.audio.devices()))
+
+
+@router.get(
+    "/stats",
+    response_model=AudioStats,
+    operation_id="audio_stats",
+    summary="Frames dropped and late, stalls, buffering and device latency",
+)
+async def stats(phone: PhoneDep) -> JSONResponse:
+    return json_response(to_plain(phone.audio.stats()))
 
 
 @command(
