@@ -103,12 +103,15 @@ def run_one(folder: Path, backend: str, seconds: float) -> Result:
         result = Result(backend, wall, 100 * cpu / wall)
         minutes = wall / 60
         for ring in ("microphone", "speaker"):
-            delta = {key: last[ring][key] - first[ring][key] for key in ("pushed", "dropped", "late")}
+            delta = {
+                key: last[ring][key] - first[ring][key] for key in ("pushed", "dropped", "late", "trimmed")
+            }
             delta.update({key: last[ring][key] - first[ring][key] for key in ("pushStalls", "popStalls")})
             result.figures[ring] = {
                 "frames/min": round(delta["pushed"] / minutes),
                 "dropped/min": round(delta["dropped"] / minutes, 2),
                 "late/min": round(delta["late"] / minutes, 2),
+                "trimmed/min": round(delta["trimmed"] / minutes, 2),
                 "push stalls/min": round(delta["pushStalls"] / minutes, 2),
                 "pop stalls/min": round(delta["popStalls"] / minutes, 2),
                 "max push gap ms": round(1000 * last[ring]["maxPushGap"], 1),

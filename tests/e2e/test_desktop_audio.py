@@ -223,3 +223,42 @@ def test_with_no_audio_server_at_all_the_daemon_keeps_null_devices(
     agent.ok("/api/hangup")
     agent.wait_no_calls()
     assert "audio: null devices" in agent.log()
+
+
+def test_the_portaudio_backend_carries_a_call_through_alsa(pulse: PulseServer, phones: PhoneFactory) -> None:
+    """PortAudio reaches the same server through ALSA's ``pulse`` device, which plays to the
+    server's default sink and records its default source."""
+    pulse.pactl("set-default-sink", "headset")
+    pulse.pactl("set-default-source", MICROPHONE)
+    bob = phones("bob", auto_answer=True)
+    agent = phones(
+        "agent",
+        tone_hz=False,
+        env=pulse.env,
+        settings={
+            "audio": {"backend": "portaudio", "speaker": "pulse", "microphone": "pulse", "ringer": "pulse"}
+        },
+    )
+    assert agent.status()["audio"] == "portaudio"
+    names = {device["id"] for device in agent.ok("/api/audio/devices")["outputs"]}
+    assert {"pulse", "default"} <= names
+    pulse.play("mic_feed", make_tone(pulse.folder / "voice.wav", AGENT_VOICE, seconds=1.0), repeat=30)
+    heard = pulse.record("headset.monitor").wait_started()
+
+    call = agent.ok(f"/api/originate/{bob.sip_uri}")["call"]
+    agent.wait_call(sessionId=call["sessionId"], state="connected")
+    far = bob.wait_call(state="connected")
+    wait_until(lambda: agent.ok("/api/audio")["talking"], timeout=5, what="the agent's streams to open")
+    start = heard.seconds()
+    time.sleep(3.0)
+    end = heard.seconds()
+    agent.ok("/api/hangup")
+    samples = heard.stop()
+    bob.wait_no_calls()
+
+    speaker = spectrum(samples[int((start + 0.5) * RATE) : int(end * RATE)], RATE, [TONES["bob"]])
+    assert speaker.share(TONES["bob"]) > 0.9, speaker
+    recording = bob.recording(far["sessionId"])
+    wait_for_wav(recording)
+    microphone = analyse(recording, [AGENT_VOICE], start=1.0)
+    assert microphone.share(AGENT_VOICE) > 0.9, microphone

@@ -195,6 +195,7 @@ class RingStats(Schema):
     pop_stalls: int = Field(description="gaps of more than 30 ms between two frames out")
     max_push_gap: float = Field(description="seconds")
     max_pop_gap: float = Field(description="seconds")
+    trimmed: int = Field(description="frames discarded after a stall to bring the latency back down")
 
 
 class AudioStats(Schema):

@@ -8,6 +8,12 @@ it empty gets ``None`` and plays silence (a late frame). After an underrun the
 ring primes again up to ``prefill`` frames: that is the jitter it absorbs, and
 the latency it adds.
 
+A stall on either side (a device delivering late, then in a burst) would leave
+the ring deeper, and the call later, for good, since both sides then run at the
+same pace. So when the ring stays deeper than ``prefill + SLACK`` frames for
+``TRIM_AFTER`` pops in a row, it discards the oldest frames down to ``prefill + 1``
+(counted as ``trimmed``): one short skip, and the latency is back.
+
 The device side opens the ring when its stream starts and closes it when the
 stream stops; a closed ring ignores pushes, so nothing piles up (or counts as
 dropped) while no device listens.
@@ -20,6 +26,10 @@ import time
 from collections import deque
 
 from phonebar.domain.audio import RingStats
+
+
+SLACK = 3  # frames above the jitter reserve tolerated before trimming
+TRIM_AFTER = 25  # pops (half a second at 20 ms) the ring must stay that deep
 
 
 class FrameRing:
@@ -42,6 +52,8 @@ class FrameRing:
         self._dropped = 0
         self._late = 0
         self._max_depth = 0
+        self._trimmed = 0
+        self._too_deep = 0
         self._stall = 1.5 * frame_seconds
         self._last_push = self._last_pop = 0.0
         self._push_stalls = self._pop_stalls = 0
@@ -126,6 +138,15 @@ class FrameRing:
                 self._late += 1
                 self._priming = self.prefill > 0
             return None
+        if len(self._frames) > self.prefill + SLACK:
+            self._too_deep += 1
+            if self._too_deep >= TRIM_AFTER:
+                while len(self._frames) > self.prefill + 1:
+                    self._frames.popleft()
+                    self._trimmed += 1
+                self._too_deep = 0
+        else:
+            self._too_deep = 0
         self._popped += 1
         self._pushes_since_pop = 0
         return self._frames.popleft()
@@ -147,4 +168,5 @@ class FrameRing:
                 self._pop_stalls,
                 self._max_push_gap,
                 self._max_pop_gap,
+                self._trimmed,
             )

@@ -287,7 +287,7 @@ class SoundSystem:
                 wanted.add("microphone")
         if self._want_ringing and self._tone is not None:
             wanted.add("ringer")
-        for role in set(self._streams) - wanted:
+        for role in sorted(set(self._streams) - wanted):  # first, so a ring stops before a call opens
             self._close_stream(role)
         missing = wanted - set(self._streams)
         if missing:

@@ -80,7 +80,8 @@ class RingStats:
     pops that found it empty while the producer was producing (silence was played);
     ``depth``/``max_depth`` in 20 ms frames. ``push_stalls``/``pop_stalls`` count gaps of
     more than 1.5 frames between two pushes (pops) of an open ring, a thread that did
-    not get the GIL or the CPU in time; ``max_push_gap``/``max_pop_gap`` in seconds."""
+    not get the GIL or the CPU in time; ``max_push_gap``/``max_pop_gap`` in seconds.
+    ``trimmed``: frames discarded after a stall to bring the latency back down."""
 
     pushed: int
     popped: int
@@ -92,6 +93,7 @@ class RingStats:
     pop_stalls: int = 0
     max_push_gap: float = 0.0
     max_pop_gap: float = 0.0
+    trimmed: int = 0
 
 
 @dataclass(frozen=True)
