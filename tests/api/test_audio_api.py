@@ -58,8 +58,10 @@ async def test_devices_lists_inputs_and_outputs(audio_api: ApiRig) -> None:
 
 async def test_audio_shows_the_routes_and_status_names_the_backend(audio_api: ApiRig) -> None:
     body = Audio.model_validate((await audio_api.client.get("/api/audio")).json())
-    assert body.speaker.device is not None and body.speaker.device.id == "usb-headset"
-    assert body.microphone.device is not None and body.microphone.device.id == "builtin-mic"
+    assert body.speaker.device is not None
+    assert body.speaker.device.id == "usb-headset"
+    assert body.microphone.device is not None
+    assert body.microphone.device.id == "builtin-mic"
     assert (body.ringing, body.talking, body.ring) == (False, False, True)
     status = Status.model_validate((await audio_api.client.get("/api/status")).json())
     assert status.audio == "pulse"
@@ -75,7 +77,8 @@ async def test_select_chooses_devices(audio_api: ApiRig, method: str) -> None:
     assert body.action == "select"
     assert body.audio.microphone.configured == "usb-headset-mic"
     assert body.audio.speaker.configured is None
-    assert body.audio.speaker.device is not None and body.audio.speaker.device.id == "builtin-speakers"
+    assert body.audio.speaker.device is not None
+    assert body.audio.speaker.device.id == "builtin-speakers"
 
 
 async def test_select_refuses_an_unknown_device_and_no_device(audio_api: ApiRig) -> None:

@@ -106,7 +106,6 @@ def run_one(folder: Path, backend: str, seconds: float) -> Result:
             delta = {
                 key: last[ring][key] - first[ring][key] for key in ("pushed", "dropped", "late", "trimmed")
             }
-            delta.update({key: last[ring][key] - first[ring][key] for key in ("pushStalls", "popStalls")})
             result.figures[ring] = {
                 "frames/min": round(delta["pushed"] / minutes),
                 "dropped/min": round(delta["dropped"] / minutes, 2),

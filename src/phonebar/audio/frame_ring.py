@@ -27,7 +27,6 @@ from collections import deque
 
 from phonebar.domain.audio import RingStats
 
-
 SLACK = 3  # frames above the jitter reserve tolerated before trimming
 TRIM_AFTER = 25  # pops (half a second at 20 ms) the ring must stay that deep
 

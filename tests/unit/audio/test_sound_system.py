@@ -29,9 +29,12 @@ async def test_configured_devices_are_used_and_the_defaults_otherwise() -> None:
     sound = await started(FakeBackend(), speaker="usb-headset", microphone="usb-headset-mic")
     view = sound.view()
     assert (view.backend, view.reason) == ("pulse", "fake server")
-    assert view.speaker.device is not None and view.speaker.device.id == "usb-headset"
-    assert view.microphone.device is not None and view.microphone.device.id == "usb-headset-mic"
-    assert view.ringer.device is not None and view.ringer.device.id == "builtin-speakers"
+    assert view.speaker.device is not None
+    assert view.speaker.device.id == "usb-headset"
+    assert view.microphone.device is not None
+    assert view.microphone.device.id == "usb-headset-mic"
+    assert view.ringer.device is not None
+    assert view.ringer.device.id == "builtin-speakers"
     assert (view.speaker.fallback, view.ringer.configured) == (False, None)
     await sound.stop()
 
@@ -42,7 +45,8 @@ async def test_a_missing_device_falls_back_to_the_default_with_a_warning(
     backend = FakeBackend()
     sound = await started(backend, speaker="unplugged-headset")
     speaker = sound.view().speaker
-    assert speaker.device is not None and speaker.device.id == "builtin-speakers"
+    assert speaker.device is not None
+    assert speaker.device.id == "builtin-speakers"
     assert (speaker.configured, speaker.fallback) == ("unplugged-headset", True)
     assert "audio speaker: no device 'unplugged-headset'; using the default (builtin-speakers)" in caplog.text
     sound.set_talking(True)
@@ -92,7 +96,8 @@ async def test_selecting_a_device_reopens_the_open_stream_on_it() -> None:
     sound.set_talking(True)
     await settle(sound)
     view = await sound.select({"speaker": "usb-headset"})
-    assert view.speaker.device is not None and view.speaker.device.id == "usb-headset"
+    assert view.speaker.device is not None
+    assert view.speaker.device.id == "usb-headset"
     assert backend.log[-2:] == [("close", "speaker", None), ("open", "speaker", "usb-headset")]
     await sound.select({"speaker": None})
     assert backend.log[-1] == ("open", "speaker", None)
