@@ -103,9 +103,8 @@ def run_one(folder: Path, backend: str, seconds: float) -> Result:
         result = Result(backend, wall, 100 * cpu / wall)
         minutes = wall / 60
         for ring in ("microphone", "speaker"):
-            delta = {
-                key: last[ring][key] - first[ring][key] for key in ("pushed", "dropped", "late", "trimmed")
-            }
+            counters = ("pushed", "dropped", "late", "trimmed", "pushStalls", "popStalls")
+            delta = {key: last[ring][key] - first[ring][key] for key in counters}
             result.figures[ring] = {
                 "frames/min": round(delta["pushed"] / minutes),
                 "dropped/min": round(delta["dropped"] / minutes, 2),
@@ -123,15 +122,14 @@ def run_one(folder: Path, backend: str, seconds: float) -> Result:
             )
         window = samples[int(heard_from * RATE) : int(heard_until * RATE)]
         if backend != "none":
-            result.figures["speaker"]["440 Hz share"] = round(
-                spectrum(window, RATE, [PEER_TONE]).share(PEER_TONE), 4
-            )
+            share = spectrum(window, RATE, [PEER_TONE]).share(PEER_TONE)
+            assert share > 0.8, f"{backend}: the agent's speaker did not carry the far end ({share:.3f})"
+            result.figures["speaker"]["440 Hz share"] = round(share, 4)
         recording = bob.recording(far["sessionId"])
         wait_for_wav(recording)
-        far_end = analyse(recording, [AGENT_VOICE], start=1.5)
-        result.figures.setdefault("microphone", {})["660 Hz share at the far end"] = round(
-            far_end.share(AGENT_VOICE), 4
-        )
+        far_share = analyse(recording, [AGENT_VOICE], start=1.5).share(AGENT_VOICE)
+        assert far_share > 0.8, f"{backend}: the far end did not hear the microphone ({far_share:.3f})"
+        result.figures.setdefault("microphone", {})["660 Hz share at the far end"] = round(far_share, 4)
         return result
     finally:
         for phone in reversed(started):

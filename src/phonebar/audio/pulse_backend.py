@@ -147,7 +147,7 @@ class PulseStreamThread:
         try:
             while not self._stop.is_set():
                 self._step()
-        except PulseError as exc:
+        except Exception as exc:  # a server gone, a device unplugged: the stream is over
             if not self._stop.is_set():
                 log.warning("audio %s stream failed: %s", self.role, exc)
                 self._on_failure(str(exc))
