@@ -35,6 +35,7 @@ class Result:
     backend: str
     seconds: float
     cpu_percent: float
+    load: tuple[float, float]  # the machine's 1-minute load average before and after
     figures: dict[str, Any] = field(default_factory=dict)
 
 
@@ -83,6 +84,7 @@ def run_one(folder: Path, backend: str, seconds: float) -> Result:
         first = agent.ok("/api/audio/stats")
         heard_from = heard.seconds()
         cpu_start, wall_start = cpu_seconds(agent.process.pid), time.monotonic()
+        load_before = os.getloadavg()[0]
         depths: dict[str, list[int]] = {"microphone": [], "speaker": []}
         latency: dict[str, list[float]] = {}
         while time.monotonic() - wall_start < seconds:
@@ -100,7 +102,7 @@ def run_one(folder: Path, backend: str, seconds: float) -> Result:
         samples = heard.stop()
         bob.wait_no_calls()
 
-        result = Result(backend, wall, 100 * cpu / wall)
+        result = Result(backend, wall, 100 * cpu / wall, (load_before, os.getloadavg()[0]))
         minutes = wall / 60
         for ring in ("microphone", "speaker"):
             counters = ("pushed", "dropped", "late", "trimmed", "pushStalls", "popStalls")
@@ -146,6 +148,7 @@ def report(results: list[Result]) -> str:
             extra = f" (bridge: +{result.cpu_percent - baseline.cpu_percent:.1f} points over no devices)"
         lines.append(
             f"== {result.backend}: {result.seconds:.0f} s call, agent CPU {result.cpu_percent:.1f} %{extra}"
+            f"; load average {result.load[0]:.1f} -> {result.load[1]:.1f} on {os.cpu_count()} cores"
         )
         for part, figures in result.figures.items():
             lines.append(f"   {part}: " + ", ".join(f"{key} {value}" for key, value in figures.items()))
