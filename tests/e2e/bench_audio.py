@@ -160,8 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--backend", nargs="+", default=["none", "pulse", "portaudio"])
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    parser.add_argument("--folder", type=Path, help="where the processes keep their files (default: a new one)")
     args = parser.parse_args(argv)
-    folder = Path(tempfile.mkdtemp(prefix="phonebar-bench-audio-"))
+    folder = args.folder or Path(tempfile.mkdtemp(prefix="phonebar-bench-audio-"))
     results = [run_one(folder / backend, backend, args.seconds) for backend in args.backend]
     print(report(results))
     if args.json:
