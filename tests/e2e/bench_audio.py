@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--backend", nargs="+", default=["none", "pulse", "portaudio"])
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
-    parser.add_argument("--folder", type=Path, help="where the processes keep their files (default: a new one)")
+    parser.add_argument("--folder", type=Path, help="where the processes keep their files")
     args = parser.parse_args(argv)
     folder = args.folder or Path(tempfile.mkdtemp(prefix="phonebar-bench-audio-"))
     results = [run_one(folder / backend, backend, args.seconds) for backend in args.backend]
