@@ -1,10 +1,16 @@
 """Applies the audio mix plan to PJSIP's conference bridge, and records each call.
 
-Sources are the microphone (a looped WAV player, or the sound device port) and
-each call; sinks are the speaker, each call and each call's recorder. Rather
-than remembering what it connected, the router reads every managed port's
-listeners back from the bridge and adds or removes links to match the plan, so
-a port PJSIP recreated after a re-INVITE is simply reconnected.
+Sources are the microphone (a looped WAV player, the sound device's
+:class:`MicrophonePort`, or PJSIP's null capture) and each call; sinks are the
+speaker (the sound device's :class:`SpeakerPort`, or PJSIP's null playback),
+each call and each call's recorder. A WAV input wins over a microphone device.
+
+The router remembers the links it made: it cannot read them back, because the
+wheel's ``getPortInfo().listeners`` is garbage when a port has exactly one
+listener (measured: ``[-1975601739]`` for a player connected to one recorder;
+two listeners read correctly). On every change it connects every link the plan
+wants, again (harmless if it exists; it restores a port PJSIP recreated after a
+re-INVITE), and disconnects the links it made that the plan no longer wants.
 """
 
 from __future__ import annotations
@@ -15,8 +21,10 @@ from typing import Protocol
 
 import pjsua2 as pj
 
+from phonebar.audio.sound_system import SoundBridge
 from phonebar.domain.mix import CallMix, MixPlan
 from phonebar.engine.pj_errors import pj_errors
+from phonebar.engine.sound_ports import MicrophonePort, SpeakerPort
 
 log = logging.getLogger(__name__)
 
@@ -30,19 +38,35 @@ class CallMedia(Protocol):
 class MediaRouter:
     """Owns the player and the recorders; lives and dies on the engine thread."""
 
-    def __init__(self, endpoint: pj.Endpoint, audio_input: Path | None, record_dir: Path | None) -> None:
+    def __init__(
+        self,
+        endpoint: pj.Endpoint,
+        audio_input: Path | None,
+        record_dir: Path | None,
+        sound: SoundBridge | None = None,
+    ) -> None:
         self._endpoint = endpoint
         self._record_dir = record_dir
         self._player: pj.AudioMediaPlayer | None = None
+        self._device_ports: list[pj.AudioMediaPort] = []
         self._recorders: dict[str, pj.AudioMediaRecorder] = {}
         self._plan: MixPlan = {}
+        self._links: dict[tuple[int, int], tuple[pj.AudioMedia, pj.AudioMedia]] = {}
         manager = endpoint.audDevManager()
         self._speaker: pj.AudioMedia = manager.getPlaybackDevMedia()
+        if sound is not None:
+            with pj_errors("create the speaker port"):
+                self._speaker = SpeakerPort(sound.playback)
+            self._device_ports.append(self._speaker)
         if audio_input is not None:
             self._player = pj.AudioMediaPlayer()
             with pj_errors(f"open audio input {audio_input}"):
                 self._player.createPlayer(str(audio_input), 0)  # 0: loop forever
             self._microphone: pj.AudioMedia = self._player
+        elif sound is not None:
+            with pj_errors("create the microphone port"):
+                self._microphone = MicrophonePort(sound.capture)
+            self._device_ports.append(self._microphone)
         else:
             self._microphone = manager.getCaptureDevMedia()
         if record_dir is not None:
@@ -78,15 +102,19 @@ class MediaRouter:
             for other in mix.bridged_with:
                 if other in media:
                     wanted.add(media[other].getPortId())
-        for source_id, source in sources.items():
-            want = desired.get(source_id, set())
-            have = {listener for listener in source.getPortInfo().listeners if listener in sinks}
-            for sink_id in want - have:
-                with pj_errors("connect audio"):
-                    source.startTransmit(sinks[sink_id])
-            for sink_id in have - want:
-                with pj_errors("disconnect audio"):
-                    source.stopTransmit(sinks[sink_id])
+        links = {(source_id, sink_id) for source_id, sink_ids in desired.items() for sink_id in sink_ids}
+        for source_id, sink_id in sorted(links):
+            # connecting a connected pair is harmless, and re-asserting every link also
+            # reconnects a port PJSIP recreated after a re-INVITE (same slot or not)
+            with pj_errors("connect audio"):
+                sources[source_id].startTransmit(sinks[sink_id])
+        for link, (source, sink) in self._links.items():
+            if link not in links:
+                try:
+                    source.stopTransmit(sink)
+                except pj.Error as exc:
+                    log.debug("disconnect audio %s: %s (the port is gone)", link, exc.info())
+        self._links = {link: (sources[link[0]], sinks[link[1]]) for link in links}
 
     def _ensure_recorder(self, session_id: str, port: pj.AudioMedia) -> None:
         if self._record_dir is None or session_id in self._recorders:
@@ -104,5 +132,7 @@ class MediaRouter:
         self._plan.pop(session_id, None)
 
     def close(self) -> None:
+        self._links.clear()
         self._recorders.clear()
         self._player = None
+        self._device_ports.clear()

@@ -31,6 +31,7 @@ class PhonebarProcess:
         tone: Path | None = None,
         settings: dict[str, dict[str, Any]] | None = None,
         lifetime: float = 300.0,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.name = name
         self.folder = folder / name
@@ -43,7 +44,8 @@ class PhonebarProcess:
             "sip": {"port": self.sip_port, "rtp_port": free_rtp_range(), "rtp_port_range": 40},
             "api": {"port": self.api_port},
             "calls": {"auto_answer": auto_answer},
-            "audio": {"record_dir": str(self.record_dir)},
+            # no sound devices unless a test gives it some (a PulseAudio server of its own)
+            "audio": {"record_dir": str(self.record_dir), "backend": "none"},
             "history": {"path": str(self.folder / "history.sqlite3")},
             "log": {"level": "debug", "sip_level": 3},
         }
@@ -63,6 +65,7 @@ class PhonebarProcess:
         self.config_path = self.folder / "phonebar.toml"
         self.config_path.write_text(tomli_w.dumps(config))
         self.lifetime = lifetime
+        self.env = env
         self.process: ManagedProcess | None = None
         self.api = httpx.Client(base_url=f"http://127.0.0.1:{self.api_port}", timeout=10.0)
 
@@ -76,6 +79,7 @@ class PhonebarProcess:
             f"phonebar:{self.name}",
             [sys.executable, "-m", "phonebar", "run", "--config", str(self.config_path)],
             log_path=self.folder / "phonebar.log",
+            env=self.env,
             lifetime=self.lifetime,
         )
         wait_until(self._healthy, timeout=START_TIMEOUT, what=f"{self.name} to serve its API")
