@@ -18,7 +18,18 @@ from fastapi.routing import APIRoute
 from phonebar import __version__
 from phonebar.api.browser_guard import BrowserGuard
 from phonebar.api.errors import install_error_handlers
-from phonebar.api.routers import call_control, calls, conference, dnd, events, hold, media, status, transfer
+from phonebar.api.routers import (
+    call_control,
+    calls,
+    conference,
+    dnd,
+    events,
+    hold,
+    media,
+    status,
+    transfer,
+    web,
+)
 from phonebar.config import Settings
 from phonebar.domain.ports import EngineInfo, EnginePort
 from phonebar.domain.session_id import SessionIdFactory
@@ -177,7 +188,7 @@ def create_app(settings: Settings, daemon: Daemon | None = None) -> FastAPI:
     app.state.phone = daemon.phone
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (calls, call_control, hold, transfer, conference, media, dnd, status, events):
+    for module in (calls, call_control, hold, transfer, conference, media, dnd, status, events, web):
         app.include_router(module.router)
     token = settings.api.token.get_secret_value() if settings.api.token else None
     app.add_middleware(
@@ -185,5 +196,6 @@ def create_app(settings: Settings, daemon: Daemon | None = None) -> FastAPI:
         allowed_hosts=settings.api.allowed_hosts,
         allowed_origins=settings.api.allowed_origins,
         token=token,
+        public_paths=web.PUBLIC_PAGES,
     )
     return app
