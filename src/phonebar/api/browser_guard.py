@@ -66,6 +66,7 @@ class BrowserGuard:
             return
         headers = _headers(scope)
         origin = headers.get("origin")
+        cors_origin: str | None = None
         try:
             host = self._check_host(headers.get("host", ""))
             if (
@@ -87,7 +88,9 @@ class BrowserGuard:
                 headers.get("host"),
                 origin,
             )
-            await _refuse(scope, send, error)
+            # an allowed origin may read why (a missing token): without CORS headers the
+            # browser would hide the answer behind an opaque network error
+            await _refuse(scope, send, error, cors_origin)
             return
         if cors_origin is None or scope["type"] != "http":
             await self._app(scope, receive, send)
@@ -190,16 +193,13 @@ def _cors_headers(origin: str) -> list[tuple[bytes, bytes]]:
     ]
 
 
-async def _refuse(scope: Scope, send: Send, error: PhonebarError) -> None:
+async def _refuse(scope: Scope, send: Send, error: PhonebarError, cors_origin: str | None = None) -> None:
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 1008, "reason": error.code})
         return
     body: dict[str, Any] = {"error": error.to_dict()}
-    await send(
-        {
-            "type": "http.response.start",
-            "status": error.status,
-            "headers": [(b"content-type", b"application/json")],
-        }
-    )
+    headers = [(b"content-type", b"application/json")]
+    if cors_origin is not None:
+        headers.extend(_cors_headers(cors_origin))
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
     await send({"type": "http.response.body", "body": json.dumps(body).encode()})
