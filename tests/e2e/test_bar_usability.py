@@ -75,6 +75,11 @@ def test_keyboard_alone_answers_a_call_with_a_visible_focus(
     page.page.keyboard.press("Enter")
     page.wait_card(ringing["sessionId"], "connected")
     assert agent.ok(f"/api/calls/{ringing['sessionId']}")["state"] == "connected"
+    hang_up = page.action(ringing["sessionId"], "hangup")
+    expect(hang_up).to_be_focused()  # the keyboard stays on the call once Answer is gone
+    page.page.keyboard.press("Space")
+    agent.wait_no_calls()
+    carol.wait_no_calls()
 
 
 def test_api_errors_appear_next_to_what_caused_them(

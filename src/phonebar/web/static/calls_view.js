@@ -35,7 +35,8 @@ export class CallsView {
         this.cards.set(kept.call.sessionId, card);
       }
       // move only when out of place: moving a node would take the focus away from it
-      if (this.el.list.children[index] !== card) this.el.list.insertBefore(card, this.el.list.children[index] || null);
+      const there = this.el.list.children[index];
+      if (there !== card) this.el.list.insertBefore(card, there || null);
       this._update(card, kept, joinable);
     });
     const active = entries.filter((kept) => kept.call.state !== "ended").length;
@@ -49,7 +50,10 @@ export class CallsView {
     const now = performance.now();
     for (const kept of this.store.calls.values()) {
       const card = this.cards.get(kept.call.sessionId);
-      if (card) card.querySelector(".timer").textContent = clock(elapsed(kept, now));
+      if (!card) continue;
+      const timer = card.querySelector(".timer");
+      const text = clock(elapsed(kept, now));
+      if (timer.textContent !== text) timer.textContent = text;
     }
   }
 
@@ -101,12 +105,19 @@ export class CallsView {
       "transfer-open": "Transfer",
       conference: "Conference",
     };
+    const focused = card.contains(document.activeElement) ? document.activeElement : null;
     for (const button of card.querySelectorAll(".actions button[data-action]")) {
       const action = button.dataset.action;
       button.hidden = !show[action];
       button.textContent = labels[action];
       const partner = action === "conference" && others[0] ? ` with ${who(others[0])}` : "";
       button.setAttribute("aria-label", `${labels[action]} ${name}${partner}`);
+    }
+
+    if (focused && focused.hidden) {
+      // the button just used went away (Answer, once answered): keep the keyboard on this call
+      const next = [...card.querySelectorAll(".actions button")].find((button) => !button.hidden);
+      if (next) next.focus();
     }
 
     const form = card.querySelector(".transfer");
@@ -177,8 +188,9 @@ export class CallsView {
   }
 
   async _run(card, button, path) {
+    // busy, not disabled: a disabled button would drop the keyboard focus
+    if (button.getAttribute("aria-busy") === "true") return;
     const slot = card.querySelector(".error");
-    button.disabled = true;
     button.setAttribute("aria-busy", "true");
     try {
       const result = await this.api.command(path);
@@ -187,7 +199,6 @@ export class CallsView {
     } catch (error) {
       showError(slot, `${button.textContent} failed: ${error.message}`);
     } finally {
-      button.disabled = false;
       button.removeAttribute("aria-busy");
     }
   }

@@ -34,7 +34,8 @@ export class Dialer {
       el.number.focus();
       return null;
     }
-    el.dial.disabled = true;
+    if (el.dial.getAttribute("aria-busy") === "true") return null;
+    el.dial.setAttribute("aria-busy", "true");
     try {
       const result = await this.api.command(`/api/originate/${pathPart(wanted)}`);
       showError(errorSlot, null);
@@ -46,7 +47,7 @@ export class Dialer {
       showError(errorSlot, `Could not dial ${wanted}: ${error.message}`);
       return null;
     } finally {
-      el.dial.disabled = false;
+      el.dial.removeAttribute("aria-busy");
     }
   }
 

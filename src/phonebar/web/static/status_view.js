@@ -50,8 +50,9 @@ export class StatusView {
 
   async toggleDnd() {
     const { el } = this;
+    if (el.dnd.getAttribute("aria-busy") === "true") return;
     const wanted = !this.store.dnd;
-    el.dnd.disabled = true;
+    el.dnd.setAttribute("aria-busy", "true"); // busy, not disabled: that would drop the focus
     try {
       const result = await this.api.command(wanted ? "/api/dnd/on" : "/api/dnd/off");
       if (this.store.status) this.store.status = { ...this.store.status, dnd: result.dnd };
@@ -60,7 +61,7 @@ export class StatusView {
       el.dndError.textContent = `Could not turn do-not-disturb ${wanted ? "on" : "off"}: ${error.message}`;
       el.dndError.hidden = false;
     } finally {
-      el.dnd.disabled = false;
+      el.dnd.removeAttribute("aria-busy");
       this.render();
     }
   }
