@@ -29,6 +29,7 @@ from phonebar.api.routers import (
     media,
     status,
     transfer,
+    web,
 )
 from phonebar.config import Settings
 from phonebar.domain.audio import AudioLevels, SoundPort
@@ -224,7 +225,7 @@ def create_app(settings: Settings, daemon: Daemon | None = None) -> FastAPI:
     app.state.phone = daemon.phone
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (calls, call_control, hold, transfer, conference, media, audio, dnd, status, events):
+    for module in (calls, call_control, hold, transfer, conference, media, audio, dnd, status, events, web):
         app.include_router(module.router)
     token = settings.api.token.get_secret_value() if settings.api.token else None
     app.add_middleware(
@@ -232,5 +233,6 @@ def create_app(settings: Settings, daemon: Daemon | None = None) -> FastAPI:
         allowed_hosts=settings.api.allowed_hosts,
         allowed_origins=settings.api.allowed_origins,
         token=token,
+        public_paths=web.PUBLIC_PAGES,
     )
     return app

@@ -14,7 +14,8 @@ A GET that dials is a toll-fraud hole: any page the agent visits could embed
    refused, and so is a foreign ``Referer`` from a browser too old to send
    ``Sec-Fetch-Site``. Clients that send none of these (curl, server-side CRM
    code) pass.
-4. **Token**: when ``api.token`` is set, every path but the health check needs
+4. **Token**: when ``api.token`` is set, every path but the health check and the
+   static pages (``public_paths``: they hold no secret) needs
    ``Authorization: Bearer <token>`` or ``?token=<token>``, compared in constant
    time.
 
@@ -50,8 +51,10 @@ class BrowserGuard:
         allowed_hosts: Iterable[str] = (),
         allowed_origins: Iterable[str] = (),
         token: str | None = None,
+        public_paths: Iterable[str] = (),
     ) -> None:
         self._app = app
+        self._public = PUBLIC_PATHS | frozenset(public_paths)
         self._hosts = LOOPBACK_NAMES | {host.lower() for host in allowed_hosts}
         self._origins = frozenset(origin.lower() for origin in allowed_origins)
         self._token = token.encode() if token else None
@@ -63,6 +66,7 @@ class BrowserGuard:
             return
         headers = _headers(scope)
         origin = headers.get("origin")
+        cors_origin: str | None = None
         try:
             host = self._check_host(headers.get("host", ""))
             if (
@@ -84,7 +88,9 @@ class BrowserGuard:
                 headers.get("host"),
                 origin,
             )
-            await _refuse(scope, send, error)
+            # an allowed origin may read why (a missing token): without CORS headers the
+            # browser would hide the answer behind an opaque network error
+            await _refuse(scope, send, error, cors_origin)
             return
         if cors_origin is None or scope["type"] != "http":
             await self._app(scope, receive, send)
@@ -137,7 +143,7 @@ class BrowserGuard:
         return None
 
     def _check_token(self, scope: Scope, headers: dict[str, str]) -> None:
-        if self._token is None or scope["path"] in PUBLIC_PATHS:
+        if self._token is None or scope["path"] in self._public:
             return
         offered = ""
         authorization = headers.get("authorization", "")
@@ -187,16 +193,13 @@ def _cors_headers(origin: str) -> list[tuple[bytes, bytes]]:
     ]
 
 
-async def _refuse(scope: Scope, send: Send, error: PhonebarError) -> None:
+async def _refuse(scope: Scope, send: Send, error: PhonebarError, cors_origin: str | None = None) -> None:
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 1008, "reason": error.code})
         return
     body: dict[str, Any] = {"error": error.to_dict()}
-    await send(
-        {
-            "type": "http.response.start",
-            "status": error.status,
-            "headers": [(b"content-type", b"application/json")],
-        }
-    )
+    headers = [(b"content-type", b"application/json")]
+    if cors_origin is not None:
+        headers.extend(_cors_headers(cors_origin))
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
     await send({"type": "http.response.body", "body": json.dumps(body).encode()})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,12 @@ class PhonebarProcess:
         self.env = env
         self.process: ManagedProcess | None = None
         self.api = httpx.Client(base_url=f"http://127.0.0.1:{self.api_port}", timeout=10.0)
+        if config["api"].get("token"):
+            self.api.headers["Authorization"] = f"Bearer {config['api']['token']}"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
 
     @property
     def sip_uri(self) -> str:
@@ -113,6 +120,20 @@ class PhonebarProcess:
     def status(self) -> dict[str, Any]:
         result: dict[str, Any] = self.ok("/api/status")
         return result
+
+    def replayed_events(self, quiet: float = 0.3) -> list[dict[str, Any]]:
+        """Every event still in the daemon's replay buffer, read from /api/events?since=0
+        until the stream has been quiet for ``quiet`` seconds."""
+        events: list[dict[str, Any]] = []
+        timeout = httpx.Timeout(5.0, read=quiet)
+        try:
+            with self.api.stream("GET", "/api/events", params={"since": 0}, timeout=timeout) as stream:
+                for line in stream.iter_lines():
+                    if line.startswith("data: "):
+                        events.append(json.loads(line[6:]))
+        except httpx.ReadTimeout:
+            pass
+        return events
 
     def wait_registration(self, state: str, timeout: float = 15.0) -> dict[str, Any]:
         return wait_until(
