@@ -147,6 +147,7 @@ def test_failed_attended_transfer_keeps_both_calls(
     kept = alice.wait_call(sessionId=second, state="connected")
     assert kept["transfer"]["state"] == "failed"
     assert kept["transfer"]["sipStatus"] == sip_status
+    events.wait("call_state_changed", count=2, sessionId=second, state="connected")
     assert events.states(second)[-2:] == ["transferring", "connected"]
     bob.wait_call(sessionId=bob_id, state="connected")
     mark("kept")

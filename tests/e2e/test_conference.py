@@ -69,6 +69,7 @@ def test_conference_bridges_both_calls_and_survives_one_leg(kamailio: Kamailio, 
     bob.wait_no_calls()
 
     for leg in (first, second):
+        events.wait("conference_left", sessionId=leg)
         types = events.types(leg)
         assert types.count("conference_joined") == 1
         assert types.count("conference_left") == 1

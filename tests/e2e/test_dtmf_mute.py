@@ -116,6 +116,7 @@ def test_mute_silences_the_agent_and_unmute_brings_the_tone_back(
     alice.ok("/api/hangup")
     bob.wait_no_calls()
 
+    events.wait("call_ended", sessionId=session_id)
     assert [t for t in events.types(session_id) if t.endswith("muted")] == [
         "call_muted",
         "call_unmuted",

@@ -66,6 +66,8 @@ def test_hold_silences_both_directions_and_resume_restores_them(
     assert hold_round_trip < 1.0
     assert resume_round_trip < 1.0
 
+    events.wait("call_ended", sessionId=session_id)  # the stream may trail the API by a few ms
+    far_events.wait("call_ended", sessionId=far_id)
     assert events.states(session_id) == ["dialing", "early", "connected", "held", "connected", "ended"]
     assert far_events.states(far_id) == ["ringing", "connected", "remote_held", "connected", "ended"]
     mine = events.types(session_id)
@@ -123,6 +125,7 @@ def test_far_end_hold_shows_remote_held_until_it_resumes(kamailio: Kamailio, pho
     alice.ok("/api/hangup")
     alice.wait_no_calls()
 
+    events.wait("call_ended", sessionId=session_id)
     assert events.states(session_id) == [
         "dialing",
         "early",
