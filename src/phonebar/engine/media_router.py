@@ -5,12 +5,15 @@ Sources are the microphone (a looped WAV player, the sound device's
 speaker (the sound device's :class:`SpeakerPort`, or PJSIP's null playback),
 each call and each call's recorder. A WAV input wins over a microphone device.
 
-The router remembers the links it made: it cannot read them back, because the
-wheel's ``getPortInfo().listeners`` is garbage when a port has exactly one
-listener (measured: ``[-1975601739]`` for a player connected to one recorder;
-two listeners read correctly). On every change it connects every link the plan
-wants, again (harmless if it exists; it restores a port PJSIP recreated after a
-re-INVITE), and disconnects the links it made that the plan no longer wants.
+The router remembers nothing: on every change it sets every link it manages
+explicitly, ``startTransmit`` where the plan wants audio and ``stopTransmit``
+everywhere else. Both are no-ops when the link already is (or is not) there, so
+a port PJSIP recreated after a re-INVITE, even in a reused slot, ends up right.
+
+Measured on this pjsua2 build: ``getPortInfo().listeners`` returns garbage when
+a port has exactly one listener (a single random number such as
+``[-1975601739]``), and the bridge applies connect and disconnect requests
+asynchronously on its clock thread; reading links back therefore cannot work.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from phonebar.engine.pj_errors import pj_errors
 from phonebar.engine.sound_ports import MicrophonePort, SpeakerPort
 
 log = logging.getLogger(__name__)
+
+_SILENT = CallMix(send_microphone=False, to_speaker=False, bridged_with=frozenset())
 
 
 class CallMedia(Protocol):
@@ -51,7 +56,6 @@ class MediaRouter:
         self._device_ports: list[pj.AudioMediaPort] = []
         self._recorders: dict[str, pj.AudioMediaRecorder] = {}
         self._plan: MixPlan = {}
-        self._links: dict[tuple[int, int], tuple[pj.AudioMedia, pj.AudioMedia]] = {}
         manager = endpoint.audDevManager()
         self._speaker: pj.AudioMedia = manager.getPlaybackDevMedia()
         if sound is not None:
@@ -80,41 +84,25 @@ class MediaRouter:
         media = {call.session_id: port for call in calls if (port := call.audio_media()) is not None}
         for session_id, port in media.items():
             self._ensure_recorder(session_id, port)
-        desired: dict[int, set[int]] = {}
-        sources: dict[int, pj.AudioMedia] = {self._microphone.getPortId(): self._microphone}
-        sinks: dict[int, pj.AudioMedia] = {self._speaker.getPortId(): self._speaker}
-        microphone_id = self._microphone.getPortId()
-        speaker_id = self._speaker.getPortId()
-        for session_id, port in media.items():
-            port_id = port.getPortId()
-            sources[port_id] = port
-            sinks[port_id] = port
             recorder = self._recorders.get(session_id)
-            wanted = desired.setdefault(port_id, set())
             if recorder is not None:
-                sinks[recorder.getPortId()] = recorder
-                wanted.add(recorder.getPortId())
-            mix = self._plan.get(session_id, CallMix(False, False, frozenset()))
-            if mix.send_microphone:
-                desired.setdefault(microphone_id, set()).add(port_id)
-            if mix.to_speaker:
-                wanted.add(speaker_id)
-            for other in mix.bridged_with:
-                if other in media:
-                    wanted.add(media[other].getPortId())
-        links = {(source_id, sink_id) for source_id, sink_ids in desired.items() for sink_id in sink_ids}
-        for source_id, sink_id in sorted(links):
-            # connecting a connected pair is harmless, and re-asserting every link also
-            # reconnects a port PJSIP recreated after a re-INVITE (same slot or not)
+                self._link(port, recorder, True)
+        for session_id, port in media.items():
+            mix = self._plan.get(session_id, _SILENT)
+            self._link(self._microphone, port, mix.send_microphone)
+            self._link(port, self._speaker, mix.to_speaker)
+            for other_id, other in media.items():
+                if other_id != session_id:
+                    self._link(other, port, other_id in mix.bridged_with)
+
+    @staticmethod
+    def _link(source: pj.AudioMedia, sink: pj.AudioMedia, wanted: bool) -> None:
+        if wanted:
             with pj_errors("connect audio"):
-                sources[source_id].startTransmit(sinks[sink_id])
-        for link, (source, sink) in self._links.items():
-            if link not in links:
-                try:
-                    source.stopTransmit(sink)
-                except pj.Error as exc:
-                    log.debug("disconnect audio %s: %s (the port is gone)", link, exc.info())
-        self._links = {link: (sources[link[0]], sinks[link[1]]) for link in links}
+                source.startTransmit(sink)
+        else:
+            with pj_errors("disconnect audio"):
+                source.stopTransmit(sink)
 
     def _ensure_recorder(self, session_id: str, port: pj.AudioMedia) -> None:
         if self._record_dir is None or session_id in self._recorders:
@@ -132,7 +120,6 @@ class MediaRouter:
         self._plan.pop(session_id, None)
 
     def close(self) -> None:
-        self._links.clear()
         self._recorders.clear()
         self._player = None
         self._device_ports.clear()

@@ -1,3 +1,5 @@
+"""Who the far end is, read from a name-addr or a bare URI."""
+
 from __future__ import annotations
 
 import pytest
@@ -27,3 +29,22 @@ def test_parse(header: str, number: str, name: str) -> None:
 def test_long_values_are_capped() -> None:
     party = RemoteParty.parse('"' + "x" * 5000 + '" <sip:1@pbx>')
     assert len(party.name) == 128
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "name", "uri"),
+    [
+        ('"Carol" <sip:1003@pbx.test>;tag=x', "1003", "Carol", "sip:1003@pbx.test"),
+        ("sip:1003@pbx.test;transport=udp", "1003", "", "sip:1003@pbx.test"),
+        # a transfer target carries URI headers (Replaces=...): they name no one
+        (
+            "<sip:carol@127.0.0.1?Require=replaces&Replaces=a%3Bto-tag%3Db>",
+            "carol",
+            "",
+            "sip:carol@127.0.0.1",
+        ),
+        ("sip:carol@127.0.0.1?Replaces=a%3Bto-tag%3Db", "carol", "", "sip:carol@127.0.0.1"),
+    ],
+)
+def test_parse_keeps_only_the_uri(text: str, number: str, name: str, uri: str) -> None:
+    assert RemoteParty.parse(text) == RemoteParty(number=number, name=name, uri=uri)
