@@ -62,7 +62,8 @@ class RegistrationKeeper:
         """The engine registers as it adds the account; from here on we follow and repair it."""
         if not self.active:
             return
-        self._set(RegistrationState.REGISTERING, None, "sending REGISTER")
+        if self.state is RegistrationState.UNREGISTERED:  # the registrar may have answered already
+            self._set(RegistrationState.REGISTERING, None, "sending REGISTER")
         self._task = asyncio.get_running_loop().create_task(self._supervise(), name="registration")
 
     async def stop(self) -> None:
