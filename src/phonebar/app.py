@@ -132,6 +132,7 @@ class Daemon:
             except BaseException:
                 await self.history.close()
                 raise
+            self.cti.start()
             self.started = True
         assert self.info is not None
         return self.info
@@ -176,7 +177,9 @@ def cti_rule(index: int, rule: CtiRule) -> Rule:
         method=rule.method,
         command=tuple(Template.parse(part) for part in rule.command or ()),
         body=rule.body,
-        http_headers=tuple((name, Template.parse(value)) for name, value in rule.http_headers.items()),
+        http_headers=tuple(
+            (name, Template.parse(value.get_secret_value())) for name, value in rule.http_headers.items()
+        ),
         direction=Direction(rule.direction) if rule.direction else None,
         number=re.compile(rule.number) if rule.number is not None else None,
         header=tuple((name, re.compile(pattern)) for name, pattern in rule.header.items()),

@@ -242,7 +242,9 @@ class CtiRule(_Section):
     url: str | None = None
     method: Literal["GET", "POST"] = "POST"
     body: dict[str, Any] | None = Field(default=None, description="webhook POST: a JSON template")
-    http_headers: dict[str, str] = Field(default_factory=dict, description="webhook: request headers")
+    http_headers: dict[str, SecretStr] = Field(
+        default_factory=dict, description="webhook: request headers (secret: tokens go here)"
+    )
     command: list[str] | None = None
     direction: Literal["inbound", "outbound"] | None = None
     number: str | None = Field(default=None, description="regular expression the number must match")
@@ -279,7 +281,7 @@ class CtiRule(_Section):
         for name, value in self.http_headers.items():
             if not re.fullmatch(r"[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}", name):
                 raise ValueError(f"http_headers: {name!r} is not a header name")
-            _template(value, f"http_headers.{name}")
+            _template(value.get_secret_value(), f"http_headers.{name}")
         for pattern in [self.number, *self.header.values()]:
             if pattern is not None:
                 try:

@@ -69,6 +69,7 @@ class CtiDispatcher:
         if len(self._tasks) >= self._max_pending:
             self._failed(firing, f"{len(self._tasks)} CTI actions are still running: not starting another")
             return
+        log.debug("%s for call %s: starting", firing.rule.label, firing.event.call.session_id)
         task = asyncio.get_running_loop().create_task(self._run(firing), name=firing.rule.label)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -112,6 +113,10 @@ class CtiDispatcher:
         log.warning("%s for call %s failed: %s", firing.rule.label, session_id, problem)
 
     # -- life cycle and status -------------------------------------------------------
+
+    def start(self) -> None:
+        if any(rule.action is ActionKind.WEBHOOK for rule in self._rules):
+            self._webhooks.start()
 
     async def stop(self, timeout: float = 3.0) -> None:
         """Let running actions finish (``ended`` rules fired by the shutdown's hang-ups

@@ -44,8 +44,12 @@ class WebhookSender:
         self._client: httpx.AsyncClient | None = None
         self._slots: asyncio.Semaphore | None = None
 
+    def start(self) -> None:
+        """Build the client now: it loads the TLS trust store, which takes long enough
+        (tens of ms) that it must not happen while a call rings."""
+        self._ready()
+
     def _ready(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
-        # built on first use, inside the running loop
         if self._client is None or self._slots is None:
             self._client = httpx.AsyncClient(
                 timeout=self._options.timeout,

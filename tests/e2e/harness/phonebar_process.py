@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import tomli_w
 
 from tests.e2e.harness.kamailio import USERS, Kamailio
 from tests.e2e.harness.ports import free_port, free_rtp_range
-from tests.e2e.harness.processes import ManagedProcess
+from tests.e2e.harness.processes import ManagedProcess, wait_exit
 from tests.e2e.harness.waiting import wait_until
 
 START_TIMEOUT = 20.0
@@ -30,6 +31,7 @@ class PhonebarProcess:
         auto_answer: bool = False,
         tone: Path | None = None,
         settings: dict[str, dict[str, Any]] | None = None,
+        env: dict[str, str] | None = None,
         lifetime: float = 300.0,
     ) -> None:
         self.name = name
@@ -63,8 +65,16 @@ class PhonebarProcess:
         self.config_path = self.folder / "phonebar.toml"
         self.config_path.write_text(tomli_w.dumps(config))
         self.lifetime = lifetime
+        self.env = env
         self.process: ManagedProcess | None = None
-        self.api = httpx.Client(base_url=f"http://127.0.0.1:{self.api_port}", timeout=10.0)
+        self.api = self._client()
+
+    def _client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, timeout=10.0)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
 
     @property
     def sip_uri(self) -> str:
@@ -72,16 +82,29 @@ class PhonebarProcess:
         return f"sip:{self.user or 'phonebar'}@127.0.0.1:{self.sip_port}"
 
     def start(self, *, wait_registered: bool = True) -> PhonebarProcess:
-        self.process = ManagedProcess(
-            f"phonebar:{self.name}",
-            [sys.executable, "-m", "phonebar", "run", "--config", str(self.config_path)],
-            log_path=self.folder / "phonebar.log",
-            lifetime=self.lifetime,
-        )
+        self.start_process()
         wait_until(self._healthy, timeout=START_TIMEOUT, what=f"{self.name} to serve its API")
         if self.user is not None and wait_registered:
             self.wait_registration("registered")
         return self
+
+    def start_process(self) -> None:
+        if self.api.is_closed:  # started again after a stop
+            self.api = self._client()
+        self.process = ManagedProcess(
+            f"phonebar:{self.name}",
+            [sys.executable, "-m", "phonebar", "run", "--config", str(self.config_path)],
+            log_path=self.folder / "phonebar.log",
+            env={**os.environ, **self.env} if self.env else None,
+            cwd=self.folder,  # whatever a CTI program writes lands here
+            lifetime=self.lifetime,
+        )
+
+    def run_to_exit(self, timeout: float = START_TIMEOUT) -> int:
+        """Start it when it is expected to refuse to start; returns the exit code."""
+        self.start_process()
+        assert self.process is not None
+        return wait_exit(self.process, timeout)
 
     def _healthy(self) -> bool:
         assert self.process is not None
@@ -141,6 +164,12 @@ class PhonebarProcess:
     def stop(self, timeout: float = 15.0) -> int:
         self.api.close()
         return self.process.stop(timeout=timeout) if self.process else 0
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown at all, as in a crash or a power cut of the process."""
+        self.api.close()
+        if self.process is not None:
+            self.process.kill()
 
     def log(self) -> str:
         return self.process.log_text() if self.process else ""
