@@ -109,6 +109,40 @@ def test_too_late_a_reconnect_gets_a_gap_notice(kamailio: Kamailio, phones: Phon
     late.close()
 
 
+STUCK_REQUESTS = {
+    "sse": b"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    "websocket": (
+        b"GET /api/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    ),
+}
+
+
+def stuck_client(port: int, request: bytes) -> socket.socket:
+    """Asks for a stream with a tiny receive window, then never reads."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: a small window
+    sock.connect(("127.0.0.1", port))
+    sock.sendall(request)
+    return sock
+
+
+def outcome_of(sock: socket.socket) -> tuple[str, int]:
+    """Read what the server left for us: did it end the connection, or is it still hanging?"""
+    sock.settimeout(8)
+    received = 0
+    try:
+        while chunk := sock.recv(65536):
+            received += len(chunk)
+    except ConnectionResetError:
+        return "reset", received
+    except TimeoutError:
+        return "still open", received
+    finally:
+        sock.close()
+    return "closed", received
+
+
 def test_a_stuck_client_is_cut_off_while_another_keeps_receiving(
     kamailio: Kamailio, phones: PhoneFactory
 ) -> None:
@@ -119,58 +153,45 @@ def test_a_stuck_client_is_cut_off_while_another_keeps_receiving(
     session_id = call["sessionId"]
     alice.wait_call(sessionId=session_id, state="connected")
 
-    # the stuck client: asks for the stream with a tiny receive window and never reads
-    stuck = socket.socket()
-    stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: a small window
-    stuck.connect(("127.0.0.1", alice.api_port))
-    stuck.sendall(b"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-    reader = SseClient(alice.base_url)
-    wait_until(lambda: alice.status()["events"]["clients"] == 2, timeout=5, what="both clients subscribed")
+    stuck = {kind: stuck_client(alice.api_port, request) for kind, request in STUCK_REQUESTS.items()}
+    reader, ws_reader = SseClient(alice.base_url), WsClient(alice.base_url)
+    wait_until(
+        lambda: alice.status()["events"]["clients"] == 4, timeout=5, what="all four clients subscribed"
+    )
 
-    lags = []
-    toggles = 300  # ~1.3 KB per event: far more than the stuck socket's buffers hold
+    toggles = 800  # ~0.7 KB per event: well beyond what a stuck socket's buffers hold (~200 KB)
+    answered_at = []
     for number in range(toggles):
-        verb = "mute" if number % 2 == 0 else "unmute"
-        sent = time.monotonic()
-        alice.ok(f"/api/{verb}/{session_id}")
-        seq = alice.status()["events"]["lastSeq"]
-        arrived = reader.wait_for(lambda event, seq=seq: event["seq"] == seq, timeout=5).at
-        lags.append(arrived - sent)
+        alice.ok(f"/api/{'mute' if number % 2 == 0 else 'unmute'}/{session_id}")
+        answered_at.append(time.monotonic())  # the event is published before the answer leaves
     cut_at = time.monotonic()
     status = wait_until(
-        lambda: (events := alice.status()["events"])["droppedClients"] == 1 and events,
+        lambda: (events := alice.status()["events"])["droppedClients"] == 2 and events,
         timeout=5,
-        what="the stuck client to be dropped",
+        what="both stuck clients to be dropped",
     )
-    assert status["clients"] == 1
+    assert status["clients"] == 2
 
-    # the reader missed nothing and was never held up
-    types = [event["type"] for event in reader.events() if event["type"] in ("call_muted", "call_unmuted")]
-    assert types == ["call_muted", "call_unmuted"] * (toggles // 2)
+    # the readers missed nothing and were never held up
+    ws_reader.wait_for(lambda event: event["seq"] == status["lastSeq"], timeout=5)
+    assert ws_reader.events() == reader.events()
+    toggled = [item for item in reader.received if item.event["type"] in ("call_muted", "call_unmuted")]
+    assert [item.event["type"] for item in toggled] == ["call_muted", "call_unmuted"] * (toggles // 2)
     seqs = [event["seq"] for event in reader.events()]
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
-    lags.sort()
+    lags = sorted(item.at - answered for item, answered in zip(toggled, answered_at, strict=True))
     print(
-        f"\nreader's lag while a client was stuck: median {lags[len(lags) // 2] * 1000:.1f} ms, "
+        f"\nwhile two clients were stuck, a reader got each event (vs the command's answer): "
+        f"median {lags[len(lags) // 2] * 1000:+.1f} ms, "
         f"max {lags[-1] * 1000:.1f} ms over {toggles} events"
     )
     assert lags[-1] < 1.0
 
-    # the stuck one: the server reset the connection (or closed it) within the write timeout
-    stuck.settimeout(8)
-    received = 0
-    try:
-        while chunk := stuck.recv(65536):
-            received += len(chunk)
-        outcome = "closed"
-    except ConnectionResetError:
-        outcome = "reset"
-    except TimeoutError:
-        outcome = "still open"
-    print(
-        f"stuck client: {outcome} after it read {received} bytes, "
-        f"{time.monotonic() - cut_at:.1f} s after the burst"
-    )
-    assert outcome in ("closed", "reset")
-    stuck.close()
+    # the stuck ones: the server reset their connections, it did not wait for them to read
+    for kind, sock in stuck.items():
+        outcome, received = outcome_of(sock)
+        after = time.monotonic() - cut_at
+        print(f"stuck {kind} client: {outcome} after it read {received} bytes, {after:.1f} s after the burst")
+        assert outcome in ("closed", "reset"), kind
     reader.close()
+    ws_reader.close()
