@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from fastapi.routing import APIRoute
 from phonebar import __version__
 from phonebar.api.browser_guard import BrowserGuard
 from phonebar.api.errors import install_error_handlers
+from phonebar.api.event_stream import StreamOptions
 from phonebar.api.routers import (
     audio,
     call_control,
@@ -27,15 +29,24 @@ from phonebar.api.routers import (
     events,
     hold,
     media,
+    recents,
     status,
     transfer,
     web,
 )
-from phonebar.config import Settings
+from phonebar.config import CtiRule, Settings
+from phonebar.cti.browser import BrowserLauncher, BrowserOptions
+from phonebar.cti.dispatcher import CtiDispatcher
+from phonebar.cti.program import ProgramOptions
+from phonebar.cti.rules import ActionKind, Rule, Trigger
+from phonebar.cti.templates import Template
+from phonebar.cti.webhook import WebhookOptions, WebhookSender
 from phonebar.domain.audio import AudioLevels, SoundPort
 from phonebar.domain.ports import EngineInfo, EnginePort
 from phonebar.domain.session_id import SessionIdFactory
+from phonebar.domain.states import Direction
 from phonebar.domain.views import AccountView
+from phonebar.history.store import SqliteHistory
 from phonebar.services.context import PhoneOptions
 from phonebar.services.event_bus import EventBus
 from phonebar.services.phone import Phone, utc_now
@@ -142,21 +153,75 @@ class Daemon:
             on_fatal=on_fatal,
             sound=sound,
         )
+        self.history = SqliteHistory(settings.history_path(), keep=settings.history.keep)
+        self.cti = cti_dispatcher(settings)
+        # listeners run in the order added, on the loop, and only schedule their work
+        self.bus.add_listener(self.history)
+        self.bus.add_listener(self.cti)
         self.started = False
         self.info: EngineInfo | None = None
 
     async def start(self) -> EngineInfo:
+        """Open the history (a ConfigError if it cannot be used), then start the engine."""
         if not self.started:
-            self.info = await self.phone.start()
+            await self.history.open()
+            try:
+                self.info = await self.phone.start()
+            except BaseException:
+                await self.history.close()
+                raise
+            self.cti.start()
             self.started = True
         assert self.info is not None
         return self.info
 
     async def stop(self) -> None:
+        """Hang up and stop the engine; then let CTI actions and history writes of those last
+        calls finish (bounded), and close the event streams."""
         if self.started:
             self.started = False
             await self.phone.stop()
             self.bus.close()
+            await self.cti.stop()
+            await self.history.close()
+
+
+def cti_dispatcher(settings: Settings) -> CtiDispatcher:
+    cti = settings.cti
+    return CtiDispatcher(
+        [cti_rule(index, rule) for index, rule in enumerate(cti.rules)],
+        webhooks=WebhookSender(
+            WebhookOptions(
+                timeout=cti.webhook_timeout,
+                retries=cti.webhook_retries,
+                concurrency=cti.webhook_concurrency,
+                user_agent=f"phonebar/{__version__}",
+            )
+        ),
+        browser=BrowserLauncher(BrowserOptions(timeout=cti.open_timeout)),
+        programs=ProgramOptions(timeout=cti.run_timeout),
+        clock=utc_now,
+        max_pending=cti.max_pending,
+    )
+
+
+def cti_rule(index: int, rule: CtiRule) -> Rule:
+    """A validated ``[[cti.rules]]`` table, compiled (templates parsed, patterns compiled)."""
+    return Rule(
+        index=index,
+        trigger=Trigger(rule.event),
+        action=ActionKind(rule.action),
+        url=Template.parse(rule.url) if rule.url else None,
+        method=rule.method,
+        command=tuple(Template.parse(part) for part in rule.command or ()),
+        body=rule.body,
+        http_headers=tuple(
+            (name, Template.parse(value.get_secret_value())) for name, value in rule.http_headers.items()
+        ),
+        direction=Direction(rule.direction) if rule.direction else None,
+        number=re.compile(rule.number) if rule.number is not None else None,
+        header=tuple((name, re.compile(pattern)) for name, pattern in rule.header.items()),
+    )
 
 
 def phone_options(settings: Settings) -> PhoneOptions:
@@ -224,8 +289,24 @@ def create_app(settings: Settings, daemon: Daemon | None = None) -> FastAPI:
     app.state.daemon = daemon
     app.state.phone = daemon.phone
     app.state.settings = settings
+    app.state.history = daemon.history
+    app.state.cti = daemon.cti
+    app.state.stream_options = StreamOptions(write_timeout=settings.events.write_timeout)
     install_error_handlers(app)
-    for module in (calls, call_control, hold, transfer, conference, media, audio, dnd, status, events, web):
+    for module in (
+        calls,
+        call_control,
+        hold,
+        transfer,
+        conference,
+        media,
+        audio,
+        dnd,
+        status,
+        events,
+        recents,
+        web,
+    ):
         app.include_router(module.router)
     token = settings.api.token.get_secret_value() if settings.api.token else None
     app.add_middleware(

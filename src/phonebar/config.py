@@ -12,6 +12,7 @@ import ipaddress
 import json
 import os
 import re
+import shutil
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -26,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from phonebar.cti.templates import Template, TemplateError, json_strings
 from phonebar.errors import ConfigError
 
 ENV_PREFIX = "PHONEBAR_"
@@ -233,17 +235,28 @@ class AudioSettings(_Section):
 class EventSettings(_Section):
     buffer: int = Field(default=1000, ge=10, le=100_000, description="events kept for reconnecting clients")
     client_queue: int = Field(default=256, ge=4, le=100_000, description="events queued per client at most")
+    write_timeout: float = Field(
+        default=10.0, ge=0.5, le=300, description="cut a client off when one write takes longer, s"
+    )
 
 
 class HistorySettings(_Section):
+    enabled: bool = True
     path: Path | None = Field(default=None, description="SQLite file; default under $XDG_STATE_HOME")
+    keep: int = Field(default=100_000, ge=100, le=10_000_000, description="calls kept; older ones go")
 
 
 class CtiRule(_Section):
+    """One ``[[cti.rules]]`` table: when (``event`` and filters) and what (``action``)."""
+
     event: Literal["ringing", "answered", "ended", "outbound", "missed"]
     action: Literal["webhook", "open_url", "run"]
     url: str | None = None
     method: Literal["GET", "POST"] = "POST"
+    body: dict[str, Any] | None = Field(default=None, description="webhook POST: a JSON template")
+    http_headers: dict[str, SecretStr] = Field(
+        default_factory=dict, description="webhook: request headers (secret: tokens go here)"
+    )
     command: list[str] | None = None
     direction: Literal["inbound", "outbound"] | None = None
     number: str | None = Field(default=None, description="regular expression the number must match")
@@ -251,10 +264,36 @@ class CtiRule(_Section):
 
     @model_validator(mode="after")
     def _action_fields(self) -> CtiRule:
-        if self.action in ("webhook", "open_url") and not self.url:
-            raise ValueError(f"action {self.action!r} needs url")
-        if self.action == "run" and not self.command:
-            raise ValueError("action 'run' needs command (a list: program and arguments)")
+        fields = self.model_fields_set
+        if self.action in ("webhook", "open_url"):
+            if not self.url:
+                raise ValueError(f"action {self.action!r} needs url")
+            if "command" in fields:
+                raise ValueError(f"action {self.action!r} takes url, not command")
+            url = _template(self.url, "url")
+            if not re.match(r"https?://[^{}/?#]", url.literal_prefix):
+                raise ValueError(f"url must start with http:// or https:// and a host, got {self.url!r}")
+        if self.action == "run":
+            if not self.command:
+                raise ValueError("action 'run' needs command (a list: program and arguments)")
+            if fields & {"url", "method", "body", "http_headers"}:
+                raise ValueError("action 'run' takes command, not url, method, body or http_headers")
+            if _template(self.command[0], "command[0]").names:
+                raise ValueError("command[0], the program, must be written out (no {placeholders})")
+            _check_program(self.command[0])
+            for index, argument in enumerate(self.command[1:], start=1):
+                _template(argument, f"command[{index}]")
+        if self.action != "webhook" and fields & {"method", "body", "http_headers"}:
+            raise ValueError("method, body and http_headers are for action 'webhook' only")
+        if self.body is not None:
+            if self.method != "POST":
+                raise ValueError("body is sent with method 'POST' only")
+            for text in json_strings(self.body):
+                _template(text, "body")
+        for name, value in self.http_headers.items():
+            if not re.fullmatch(r"[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}", name):
+                raise ValueError(f"http_headers: {name!r} is not a header name")
+            _template(value.get_secret_value(), f"http_headers.{name}")
         for pattern in [self.number, *self.header.values()]:
             if pattern is not None:
                 try:
@@ -264,12 +303,30 @@ class CtiRule(_Section):
         return self
 
 
+def _template(text: str, key: str) -> Template:
+    try:
+        return Template.parse(text)
+    except TemplateError as exc:
+        raise ValueError(f"{key}: {exc}") from None
+
+
+def _check_program(program: str) -> None:
+    if "/" in program:
+        path = Path(program).expanduser()
+        if not path.is_file() or not os.access(path, os.X_OK):
+            raise ValueError(f"command[0]: {program!r} is not an executable file")
+    elif shutil.which(program) is None:
+        raise ValueError(f"command[0]: {program!r} is not found on PATH")
+
+
 class CtiSettings(_Section):
     rules: list[CtiRule] = Field(default_factory=list)
-    webhook_timeout: float = Field(default=5.0, gt=0, le=120)
+    webhook_timeout: float = Field(default=5.0, gt=0, le=120, description="per attempt, s")
     webhook_retries: int = Field(default=2, ge=0, le=10)
     webhook_concurrency: int = Field(default=8, ge=1, le=256)
     run_timeout: float = Field(default=30.0, gt=0, le=3600)
+    open_timeout: float = Field(default=10.0, gt=0, le=120, description="wait for the browser, s")
+    max_pending: int = Field(default=64, ge=1, le=10_000, description="CTI actions in flight at most")
 
 
 class LogSettings(_Section):
@@ -290,7 +347,10 @@ class Settings(_Section):
     cti: CtiSettings = Field(default_factory=CtiSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 
-    def history_path(self) -> Path:
+    def history_path(self) -> Path | None:
+        """The history database, or None when ``history.enabled`` is false."""
+        if not self.history.enabled:
+            return None
         if self.history.path is not None:
             return self.history.path
         state_home = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")

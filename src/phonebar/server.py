@@ -19,6 +19,7 @@ import uvicorn
 from phonebar.app import Daemon, create_app
 from phonebar.config import Settings
 from phonebar.errors import ConfigError, PhonebarError
+from phonebar.http_protocols import ControlledH11Protocol, ControlledWebSocketProtocol
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,9 @@ class _Server(uvicorn.Server):
 
 def bind_api_socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and
+    # without it a keep-alive request or an event frame waits ~40 ms for a delayed ACK (Nagle)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host.strip("[]"), port))
@@ -112,6 +115,9 @@ async def serve(settings: Settings, daemon: Daemon | None = None) -> int:
         lifespan="on",
         timeout_graceful_shutdown=2,
         ws_ping_interval=20,
+        # so that an event stream can reset a client that stopped reading
+        http=ControlledH11Protocol,
+        ws=ControlledWebSocketProtocol,
     )
     server = _Server(config, daemon.stop)
     port = sock.getsockname()[1]

@@ -26,7 +26,8 @@ def fake_engine_factory(settings: Settings, new_session_id: Callable[[], str]) -
 
 
 async def make_rig(overrides: dict[str, str] | None = None) -> ApiRig:
-    settings = load_settings(None, environ={}, overrides={"account.domain": "pbx.test", **(overrides or {})})
+    defaults = {"account.domain": "pbx.test", "history.enabled": "false"}  # no file under $HOME
+    settings = load_settings(None, environ={}, overrides={**defaults, **(overrides or {})})
     daemon = Daemon(settings, engine_factory=fake_engine_factory)
     await daemon.start()
     app = create_app(settings, daemon)

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from phonebar.api.event_stream import StreamOptions
+from phonebar.domain.ports import CtiPort, HistoryPort
 from phonebar.services.phone import Phone
 
 
@@ -14,4 +16,22 @@ def get_phone(request: Request) -> Phone:
     return phone
 
 
+def get_history(request: Request) -> HistoryPort:
+    history: HistoryPort = request.app.state.history
+    return history
+
+
+def get_cti(request: Request) -> CtiPort:
+    cti: CtiPort = request.app.state.cti
+    return cti
+
+
+def get_stream_options(request: Request) -> StreamOptions:
+    options: StreamOptions = request.app.state.stream_options
+    return options
+
+
 PhoneDep = Annotated[Phone, Depends(get_phone)]
+HistoryDep = Annotated[HistoryPort, Depends(get_history)]
+CtiDep = Annotated[CtiPort, Depends(get_cti)]
+StreamOptionsDep = Annotated[StreamOptions, Depends(get_stream_options)]

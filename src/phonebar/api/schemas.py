@@ -106,6 +106,36 @@ class Lines(Schema):
     in_use: int
 
 
+class EventStats(Schema):
+    clients: int = Field(description="clients on /api/events and /api/ws")
+    last_seq: int = Field(description="the sequence number of the last event")
+    dropped_clients: int = Field(description="clients cut off since start: queue overflow or stalled writes")
+
+
+class CtiFailure(Schema):
+    rule: int = Field(description="index of the rule in cti.rules")
+    session_id: str
+    problem: str
+    at: datetime
+
+
+class CtiStats(Schema):
+    rules: int
+    actions: int = Field(description="actions started since start (succeeded + failed + running)")
+    succeeded: int
+    failures: int
+    running: int
+    last_failure: CtiFailure | None
+
+
+class HistoryStats(Schema):
+    state: str = Field(description="open, disabled or closed")
+    path: str | None
+    recorded: int = Field(description="calls written since start")
+    failures: int = Field(description="calls that could not be written since start")
+    last_failure: str | None
+
+
 class Status(Schema):
     version: str
     registration: Registration
@@ -118,6 +148,36 @@ class Status(Schema):
     audio: str
     event_clients: int
     started_at: datetime
+    events: EventStats
+    cti: CtiStats
+    history: HistoryStats
+
+
+class RecentCall(Schema):
+    """An ended call from the history."""
+
+    id: int = Field(description="increases with each recorded call; pass it as `before` to page")
+    session_id: str
+    direction: Direction
+    number: str
+    name: str
+    uri: str
+    account: str
+    sip_call_id: str
+    created_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime
+    duration: float = Field(description="talk time in seconds")
+    end_reason: EndReason
+    sip_status: int | None
+    transfer_target: str | None
+    transferred_from: str | None
+    headers: dict[str, str]
+
+
+class RecentsPage(Schema):
+    calls: list[RecentCall] = Field(description="newest first")
+    next_before: int | None = Field(description="`before` for the next page; null on the last page")
 
 
 class Health(Schema):

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from phonebar.domain.events import Event
 from phonebar.domain.mix import MixPlan
 from phonebar.domain.states import MediaStatus
-from phonebar.domain.views import CallView
+from phonebar.domain.views import CtiStatsView, HistoryStatsView, RecentPage
 
 # -- facts: engine -> services --------------------------------------------------
 
@@ -191,9 +192,30 @@ class EnginePort(Protocol):
 
 
 class HistoryPort(Protocol):
-    """Where ended calls are kept."""
+    """Where ended calls are kept. It listens to the bus (``__call__``) and records each
+    ``call_ended``; ``open`` fails with a ConfigError (at start) when it cannot keep them."""
 
-    async def record(self, call: CallView) -> None: ...
+    def __call__(self, event: Event) -> None: ...
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def recent(self, limit: int, before: int | None) -> RecentPage: ...
+
+    def stats(self) -> HistoryStatsView: ...
+
+
+class CtiPort(Protocol):
+    """CTI actions started from the bus (``__call__``); never raises, never blocks."""
+
+    def __call__(self, event: Event) -> None: ...
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def stats(self) -> CtiStatsView: ...
 
 
 Clock = Callable[[], datetime]  # returns an aware datetime (UTC)

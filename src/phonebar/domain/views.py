@@ -95,3 +95,74 @@ class StatusView:
     audio: str
     event_clients: int
     started_at: datetime
+
+
+@dataclass(frozen=True)
+class EventStatsView:
+    """The event streams: clients connected, the last sequence number, clients cut off."""
+
+    clients: int
+    last_seq: int
+    dropped_clients: int  # fell ``events.client_queue`` behind, or a write stalled
+
+
+@dataclass(frozen=True)
+class CtiFailureView:
+    rule: int  # the index in cti.rules
+    session_id: str
+    problem: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CtiStatsView:
+    """CTI actions since start: started, succeeded, failed, in flight."""
+
+    rules: int
+    actions: int
+    succeeded: int
+    failures: int
+    running: int
+    last_failure: CtiFailureView | None
+
+
+@dataclass(frozen=True)
+class HistoryStatsView:
+    """The call history: ``state`` is ``open``, ``disabled`` or ``closed``."""
+
+    state: str
+    path: str | None
+    recorded: int  # calls written since start
+    failures: int  # calls that could not be written
+    last_failure: str | None
+
+
+@dataclass(frozen=True)
+class RecentCallView:
+    """One ended call, as the history keeps it; ``id`` orders them and pages ``/api/recents``."""
+
+    id: int
+    session_id: str
+    direction: Direction
+    number: str
+    name: str
+    uri: str
+    account: str
+    sip_call_id: str
+    created_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime
+    duration: float
+    end_reason: EndReason
+    sip_status: int | None
+    transfer_target: str | None
+    transferred_from: str | None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RecentPage:
+    """Newest first; ``next_before`` is the ``before`` of the next page (None on the last)."""
+
+    calls: list[RecentCallView]
+    next_before: int | None

@@ -34,6 +34,16 @@ class Endpoint:
 def create_endpoint(config: EngineConfig) -> Endpoint:
     endpoint = pj.Endpoint()
     endpoint.libCreate()
+    try:
+        return _start(endpoint, config)
+    except BaseException:
+        # destroyed here, on the thread that created it: left to the main thread at exit,
+        # the library aborts the process (pjlib called from an unregistered thread)
+        endpoint.libDestroy()
+        raise
+
+
+def _start(endpoint: pj.Endpoint, config: EngineConfig) -> Endpoint:
     ep_config = pj.EpConfig()
     ep_config.uaConfig.threadCnt = 0
     ep_config.uaConfig.mainThreadOnly = True

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from phonebar.domain.events import Event, Gap, Overflow, Shutdown
+from phonebar.domain.views import EventStatsView
 
 log = logging.getLogger(__name__)
 
@@ -114,9 +115,19 @@ class EventBus:
         self._subscribers.clear()
 
     def subscribe(self, since: int | None = None, queue_size: int | None = None) -> Subscription:
-        """Live events; with ``since``, first every buffered event after it (or a Gap notice)."""
+        """Live events; with ``since``, first every buffered event after it, preceded by a
+        ``gap`` notice if some of them are no longer buffered.
+
+        A ``since`` beyond the last sequence number comes from an earlier run of the daemon
+        (numbers start again at 1): that client gets a gap notice whose ``missedUntil`` is
+        below its ``after``, then everything still buffered.
+        """
         backlog: list[Event] = []
-        if since is not None and since < self._last_seq:
+        if since is not None and since > self._last_seq:
+            oldest = self._buffer[0].seq if self._buffer else self._last_seq + 1
+            backlog.append(Gap(after=since, missed_until=oldest - 1, at=self._clock()))
+            backlog.extend(self._buffer)
+        elif since is not None and since < self._last_seq:
             kept = [event for event in self._buffer if event.seq > since]
             oldest = kept[0].seq if kept else self._last_seq + 1
             if oldest > since + 1:
@@ -125,6 +136,18 @@ class EventBus:
         subscription = Subscription(self, backlog, queue_size or self._queue_size)
         self._subscribers.append(subscription)
         return subscription
+
+    def drop(self, subscription: Subscription, reason: str) -> None:
+        """Cut a client off for a reason found outside the bus (its writes stalled)."""
+        if subscription in self._subscribers:
+            self.dropped_clients += 1
+            log.warning("event client disconnected: %s", reason)
+        subscription.close()
+
+    def stats(self) -> EventStatsView:
+        return EventStatsView(
+            clients=len(self._subscribers), last_seq=self._last_seq, dropped_clients=self.dropped_clients
+        )
 
     def _unsubscribe(self, subscription: Subscription) -> None:
         if subscription in self._subscribers:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import tomli_w
 
 from tests.e2e.harness.kamailio import USERS, Kamailio
 from tests.e2e.harness.ports import free_port, free_rtp_range
-from tests.e2e.harness.processes import ManagedProcess
+from tests.e2e.harness.processes import ManagedProcess, wait_exit
 from tests.e2e.harness.waiting import wait_until
 
 START_TIMEOUT = 20.0
@@ -31,8 +32,8 @@ class PhonebarProcess:
         auto_answer: bool = False,
         tone: Path | None = None,
         settings: dict[str, dict[str, Any]] | None = None,
-        lifetime: float = 300.0,
         env: dict[str, str] | None = None,
+        lifetime: float = 300.0,
     ) -> None:
         self.name = name
         self.folder = folder / name
@@ -68,9 +69,13 @@ class PhonebarProcess:
         self.lifetime = lifetime
         self.env = env
         self.process: ManagedProcess | None = None
-        self.api = httpx.Client(base_url=f"http://127.0.0.1:{self.api_port}", timeout=10.0)
-        if config["api"].get("token"):
-            self.api.headers["Authorization"] = f"Bearer {config['api']['token']}"
+        self.api = self._client()
+
+    def _client(self) -> httpx.Client:
+        client = httpx.Client(base_url=self.base_url, timeout=10.0)
+        if self.config["api"].get("token"):
+            client.headers["Authorization"] = f"Bearer {self.config['api']['token']}"
+        return client
 
     @property
     def base_url(self) -> str:
@@ -82,17 +87,29 @@ class PhonebarProcess:
         return f"sip:{self.user or 'phonebar'}@127.0.0.1:{self.sip_port}"
 
     def start(self, *, wait_registered: bool = True) -> PhonebarProcess:
-        self.process = ManagedProcess(
-            f"phonebar:{self.name}",
-            [sys.executable, "-m", "phonebar", "run", "--config", str(self.config_path)],
-            log_path=self.folder / "phonebar.log",
-            env=self.env,
-            lifetime=self.lifetime,
-        )
+        self.start_process()
         wait_until(self._healthy, timeout=START_TIMEOUT, what=f"{self.name} to serve its API")
         if self.user is not None and wait_registered:
             self.wait_registration("registered")
         return self
+
+    def start_process(self) -> None:
+        if self.api.is_closed:  # started again after a stop
+            self.api = self._client()
+        self.process = ManagedProcess(
+            f"phonebar:{self.name}",
+            [sys.executable, "-m", "phonebar", "run", "--config", str(self.config_path)],
+            log_path=self.folder / "phonebar.log",
+            env={**os.environ, **self.env} if self.env else None,
+            cwd=self.folder,  # whatever a CTI program writes lands here
+            lifetime=self.lifetime,
+        )
+
+    def run_to_exit(self, timeout: float = START_TIMEOUT) -> int:
+        """Start it when it is expected to refuse to start; returns the exit code."""
+        self.start_process()
+        assert self.process is not None
+        return wait_exit(self.process, timeout)
 
     def _healthy(self) -> bool:
         assert self.process is not None
@@ -121,20 +138,6 @@ class PhonebarProcess:
         result: dict[str, Any] = self.ok("/api/status")
         return result
 
-    def replayed_events(self, quiet: float = 0.3) -> list[dict[str, Any]]:
-        """Every event still in the daemon's replay buffer, read from /api/events?since=0
-        until the stream has been quiet for ``quiet`` seconds."""
-        events: list[dict[str, Any]] = []
-        timeout = httpx.Timeout(5.0, read=quiet)
-        try:
-            with self.api.stream("GET", "/api/events", params={"since": 0}, timeout=timeout) as stream:
-                for line in stream.iter_lines():
-                    if line.startswith("data: "):
-                        events.append(json.loads(line[6:]))
-        except httpx.ReadTimeout:
-            pass
-        return events
-
     def wait_registration(self, state: str, timeout: float = 15.0) -> dict[str, Any]:
         return wait_until(
             lambda: (reg := self.status()["registration"])["state"] == state and reg,
@@ -158,6 +161,20 @@ class PhonebarProcess:
             lambda: self.calls() == [], timeout=timeout, what=f"{self.name} to have no call", interval=0.05
         )
 
+    def replayed_events(self, quiet: float = 0.3) -> list[dict[str, Any]]:
+        """Every event still in the daemon's replay buffer, read from /api/events?since=0
+        until the stream has been quiet for ``quiet`` seconds."""
+        events: list[dict[str, Any]] = []
+        timeout = httpx.Timeout(5.0, read=quiet)
+        try:
+            with self.api.stream("GET", "/api/events", params={"since": 0}, timeout=timeout) as stream:
+                for line in stream.iter_lines():
+                    if line.startswith("data: "):
+                        events.append(json.loads(line[6:]))
+        except httpx.ReadTimeout:
+            pass
+        return events
+
     def recording(self, session_id: str) -> Path:
         return self.record_dir / f"{session_id}.wav"
 
@@ -166,6 +183,12 @@ class PhonebarProcess:
     def stop(self, timeout: float = 15.0) -> int:
         self.api.close()
         return self.process.stop(timeout=timeout) if self.process else 0
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown at all, as in a crash or a power cut of the process."""
+        self.api.close()
+        if self.process is not None:
+            self.process.kill()
 
     def log(self) -> str:
         return self.process.log_text() if self.process else ""

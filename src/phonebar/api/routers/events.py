@@ -1,84 +1,75 @@
-"""The live event stream: Server-Sent Events at /api/events and a WebSocket at /api/ws.
+"""The live event stream: Server-Sent Events at /api/events, a WebSocket at /api/ws, and the
+JSON Schema of its messages at /api/events/schema.
 
-Both carry the same JSON (one serializer). A client resumes with ``Last-Event-ID``
-(SSE) or ``?since=N`` and first gets what it missed, or a ``gap`` notice.
+Both streams carry the same JSON (one serializer). A client resumes with
+``Last-Event-ID`` (SSE) or ``?since=N`` and first gets what it missed, or a
+``gap`` notice. Delivery and its bounds: :mod:`phonebar.api.event_stream`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import AsyncIterator
+from typing import Any
 
-from fastapi import APIRouter, Header, Query, WebSocket, WebSocketDisconnect
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Header, Query, WebSocket
+from fastapi.responses import JSONResponse
 
-from phonebar.api.deps import PhoneDep
-from phonebar.domain.events import Event, Overflow, Shutdown
-from phonebar.domain.serialize import event_to_dict
+from phonebar.api.deps import PhoneDep, StreamOptionsDep
+from phonebar.api.event_schemas import EventMessage, event_json_schema
+from phonebar.api.event_stream import EventStreamResponse, StreamOptions, websocket_stream
+from phonebar.api.routing import json_response
 from phonebar.services.event_bus import EventBus
 
 router = APIRouter(prefix="/api", tags=["events"])
 
-KEEPALIVE = 15.0
-_FINAL = (Overflow, Shutdown)
-
-
-def sse_frame(event: Event) -> str:
-    data = json.dumps(event_to_dict(event), separators=(",", ":"))
-    head = f"id: {event.seq}\n" if event.seq else ""
-    return f"{head}event: {event.type}\ndata: {data}\n\n"
-
-
-async def sse_stream(bus: EventBus, since: int | None) -> AsyncIterator[str]:
-    subscription = bus.subscribe(since)
-    try:
-        yield "retry: 2000\n: phonebar event stream\n\n"
-        while True:
-            try:
-                event = await asyncio.wait_for(subscription.get(), KEEPALIVE)
-            except TimeoutError:
-                yield ": keepalive\n\n"
-                continue
-            yield sse_frame(event)
-            if isinstance(event, _FINAL):
-                return
-    finally:
-        subscription.close()
+# OpenAPI 3.2's description of an event stream: each item's data is one EventMessage
+SSE_ITEM_SCHEMA = {
+    "type": "object",
+    "required": ["event", "data"],
+    "properties": {
+        "id": {"type": "string", "description": "the event's seq (absent on notices)"},
+        "event": {"type": "string", "description": "the event's type"},
+        "data": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": {"$ref": "#/components/schemas/EventMessage"},
+        },
+        "retry": {"type": "integer", "minimum": 0},
+    },
+}
+_SINCE = "resume after this sequence number: what was missed comes first (or a gap notice)"
 
 
 @router.get(
     "/events",
     operation_id="events",
     summary="Server-Sent Events: every call and registration event",
-    response_class=StreamingResponse,
+    response_class=EventStreamResponse,
+    response_model=EventMessage,
+    response_description="one frame per event: `id: <seq>`, `event: <type>`, `data: <JSON>`, a blank line",
+    responses={200: {"content": {"text/event-stream": {"itemSchema": SSE_ITEM_SCHEMA}}}},
 )
 async def events(
     phone: PhoneDep,
-    since: int | None = Query(default=None, ge=0, description="resume after this sequence number"),
-    last_event_id: int | None = Header(default=None, ge=0, description="set by EventSource on reconnect"),
-) -> StreamingResponse:
+    options: StreamOptionsDep,
+    since: int | None = Query(default=None, ge=0, description=_SINCE),
+    last_event_id: int | None = Header(default=None, ge=0, description="sent by EventSource on reconnect"),
+) -> EventStreamResponse:
     resume = since if since is not None else last_event_id
-    return StreamingResponse(
-        sse_stream(phone.ctx.bus, resume),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    return EventStreamResponse(phone.ctx.bus, resume, options)
+
+
+@router.get(
+    "/events/schema",
+    operation_id="events_schema",
+    summary="JSON Schema (2020-12) of one event message",
+    response_model=dict[str, Any],
+)
+async def events_schema() -> JSONResponse:
+    return json_response(event_json_schema())
 
 
 @router.websocket("/ws")
 async def websocket_events(websocket: WebSocket, since: int | None = Query(default=None, ge=0)) -> None:
     bus: EventBus = websocket.app.state.phone.ctx.bus
-    await websocket.accept()
-    subscription = bus.subscribe(since)
-    try:
-        while True:
-            event = await subscription.get()
-            await websocket.send_json(event_to_dict(event))
-            if isinstance(event, _FINAL):
-                await websocket.close(code=1000 if isinstance(event, Shutdown) else 1008)
-                return
-    except WebSocketDisconnect:
-        return
-    finally:
-        subscription.close()
+    options: StreamOptions = websocket.app.state.stream_options
+    await websocket_stream(websocket, bus, since, options)

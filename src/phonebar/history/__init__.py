@@ -1,0 +1,1 @@
+"""The call history: every ended call in SQLite, paged by GET /api/recents."""
