@@ -10,7 +10,15 @@ from phonebar.domain.call import Call, Transfer
 from phonebar.domain.remote_party import RemoteParty
 from phonebar.domain.serialize import call_to_dict, iso, to_plain
 from phonebar.domain.states import CallState, Direction, MediaStatus, RegistrationState, TransferKind
-from phonebar.domain.views import AccountView, LinesView, RegistrationView, StatusView
+from phonebar.domain.views import (
+    AccountView,
+    CtiStatsView,
+    EventStatsView,
+    HistoryStatsView,
+    LinesView,
+    RegistrationView,
+    StatusView,
+)
 
 NOW = datetime(2026, 12, 3, 15, 21, 0, 123456, tzinfo=UTC)
 
@@ -68,5 +76,11 @@ def test_status_json_matches_its_schema_exactly() -> None:
         started_at=NOW,
     )
     body = to_plain(status)
+    # the status route adds what the event bus, CTI and the history report
+    body["events"] = to_plain(EventStatsView(clients=1, last_seq=7, dropped_clients=0))
+    body["cti"] = to_plain(
+        CtiStatsView(rules=1, actions=2, succeeded=2, failures=0, running=0, last_failure=None)
+    )
+    body["history"] = to_plain(HistoryStatsView("open", "/tmp/h.sqlite3", 3, 0, None))
     StatusSchema.model_validate(body)
     assert set(body) == set(StatusSchema.model_json_schema(by_alias=True)["properties"])
