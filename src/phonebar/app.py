@@ -177,7 +177,8 @@ def create_app(settings: Settings, daemon: Daemon | None = None) -> FastAPI:
     app.state.phone = daemon.phone
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (calls, call_control, hold, transfer, conference, media, dnd, status, events):
+    # Starlette tries routes in order: the two that CRMs and bars poll come first
+    for module in (status, calls, call_control, hold, transfer, conference, media, dnd, events):
         app.include_router(module.router)
     token = settings.api.token.get_secret_value() if settings.api.token else None
     app.add_middleware(
