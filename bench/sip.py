@@ -66,7 +66,7 @@ def parse(data: bytes) -> SipMessage | None:
     lines = head.split("\r\n")
     if len(lines) < 2 or ("SIP/2.0" not in lines[0]):
         return None
-    headers = []
+    headers: list[tuple[str, str]] = []
     for line in lines[1:]:
         if line[:1] in (" ", "\t") and headers:  # folded header line
             key, value = headers[-1]

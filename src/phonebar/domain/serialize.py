@@ -33,11 +33,18 @@ def iso(moment: datetime) -> str:
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
-@functools.cache
+_FIELD_KEYS: dict[type, tuple[tuple[str, str], ...] | None] = {}
+
+
 def _field_keys(kind: type) -> tuple[tuple[str, str], ...] | None:
-    if not dataclasses.is_dataclass(kind):
-        return None
-    return tuple((f.name, camel(f.name)) for f in dataclasses.fields(kind))
+    try:
+        return _FIELD_KEYS[kind]
+    except KeyError:
+        keys = None
+        if dataclasses.is_dataclass(kind):
+            keys = tuple((f.name, camel(f.name)) for f in dataclasses.fields(kind))
+        _FIELD_KEYS[kind] = keys
+        return keys
 
 
 def to_plain(value: Any) -> Any:
