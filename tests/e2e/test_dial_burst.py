@@ -12,8 +12,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
-
 from bench.sip import parse, response
+
 from tests.e2e.conftest import PhoneFactory
 
 
