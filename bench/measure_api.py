@@ -73,29 +73,39 @@ class Wrk:
 
 
 async def api_latency(bed: BenchBed, plan: Plan) -> list[ApiRow]:
+    """Each run goes through every cell with no call, then sets a call up on both daemons and
+    goes through them again: the two states share the machine's ups and downs alike."""
     assert bed.phonebar is not None
     wrk = Wrk(bed.folder)
-    phonebar_base = f"http://127.0.0.1:{bed.phonebar.api_port}"
-    baresip_base = f"http://127.0.0.1:{bed.baresip.http_port}"
-    rows: list[ApiRow] = []
-    for call_up in (False, True):
-        if call_up:
-            await _call_up(bed)
-        cells = [(ours, theirs, clients) for ours, theirs in PATHS for clients in plan.clients]
-        runs: dict[tuple[str, int, str], list[WrkRun]] = {}
-        for ours, theirs, clients in cells if plan.api_warmup else ():  # thrown away
-            await wrk.run(phonebar_base + ours, clients, 1)
-            await wrk.run(baresip_base + theirs, clients, 1)
-        for index in range(plan.runs):
+    bases = {
+        "phonebar": f"http://127.0.0.1:{bed.phonebar.api_port}",
+        "baresip": f"http://127.0.0.1:{bed.baresip.http_port}",
+    }
+    cells = [(ours, theirs, clients) for ours, theirs in PATHS for clients in plan.clients]
+    runs: dict[tuple[bool, str, int, str], list[WrkRun]] = {}
+    for index in range(-1 if plan.api_warmup else 0, plan.runs):  # run -1 is thrown away
+        for call_up in (False, True):
+            if call_up:
+                await _call_up(bed)
             for ours, theirs, clients in cells:
-                pair = [("phonebar", phonebar_base + ours), ("baresip", baresip_base + theirs)]
-                for who, url in pair if index % 2 == 0 else reversed(pair):
-                    result = await wrk.run(url, clients, plan.duration)
+                pair = [("phonebar", ours), ("baresip", theirs)]
+                for who, path in pair if index % 2 == 0 else reversed(pair):
+                    url = bases[who] + path
+                    result = await wrk.run(url, clients, plan.duration if index >= 0 else 1)
                     if result.errors:
                         raise RuntimeError(f"wrk {url} with {clients} clients: {result.errors} errors")
-                    runs.setdefault((ours, clients, who), []).append(result)
+                    if index >= 0:
+                        runs.setdefault((call_up, ours, clients, who), []).append(result)
+            if call_up:
+                await bed.phonebar_hang_up()
+                await bed.baresip.hang_up_all()
+    rows: list[ApiRow] = []
+    for call_up in (False, True):
         for ours, theirs, clients in cells:
-            mine, other = runs[(ours, clients, "phonebar")], runs[(ours, clients, "baresip")]
+            mine, other = (
+                runs[(call_up, ours, clients, "phonebar")],
+                runs[(call_up, ours, clients, "baresip")],
+            )
             rows.append(
                 ApiRow(
                     key=f"{ours.rsplit('/', 1)[-1]}_{clients}_{'call' if call_up else 'idle'}",
@@ -110,9 +120,6 @@ async def api_latency(bed: BenchBed, plan: Plan) -> list[ApiRow]:
                     baresip_rps=_side(run.rps for run in other),
                 )
             )
-        if call_up:
-            await bed.phonebar_hang_up()
-            await bed.baresip.hang_up_all()
     return rows
 
 
