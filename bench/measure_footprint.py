@@ -61,7 +61,7 @@ async def _windows(pids: dict[str, int], plan: Plan) -> dict[str, tuple[list[flo
 async def footprint(bed: BenchBed, plan: Plan) -> list[FootprintRow]:
     assert bed.api_registered is not None
     assert bed.baresip_registered.ctrl is not None
-    pids = {"phonebar": bed.phonebar_pid, "baresip": bed.baresip_registered.pid}
+    pids = {"phonebar": bed.phonebar_registered_pid, "baresip": bed.baresip_registered.pid}
     baresip = bed.baresip_registered
     ctrl = baresip.ctrl
     assert ctrl is not None

@@ -127,7 +127,7 @@ class BenchBed:
     # -- helpers the measurements share ---------------------------------------------------
 
     @property
-    def phonebar_pid(self) -> int:
+    def phonebar_registered_pid(self) -> int:
         assert self.phonebar_registered is not None
         assert self.phonebar_registered.process is not None
         return self.phonebar_registered.process.pid
