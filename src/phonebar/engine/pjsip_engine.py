@@ -308,6 +308,8 @@ class PjsipEngine:
             self._endpoint = None
 
     def _release_finished(self) -> None:
+        if self._to_release:
+            self._forget_released(time.monotonic())
         while self._to_release:
             call = self._to_release.pop()
             self._released_at.append(time.monotonic())
@@ -380,10 +382,12 @@ class PjsipEngine:
             raise
         return OutboundCall(sip_call_id=call.getInfo().callIdString)
 
-    def _check_call_slots(self) -> None:
-        now = time.monotonic()
+    def _forget_released(self, now: float) -> None:
         while self._released_at and now - self._released_at[0] > SLOT_HOLD:
             self._released_at.popleft()
+
+    def _check_call_slots(self) -> None:
+        self._forget_released(time.monotonic())
         if len(self._calls) + len(self._released_at) >= CALL_SLOTS:
             raise CallRateLimit(
                 f"{len(self._released_at)} calls ended in the last {SLOT_HOLD} s: "
