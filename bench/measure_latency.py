@@ -142,12 +142,14 @@ async def call_setup(bed: BenchBed, plan: Plan) -> list[LatencyRow]:
     api, ctrl, answerer = bed.api_registered, bed.baresip_registered.ctrl, bed.answerer
     target = f"sip:{CALLEE}@127.0.0.1"
     invites: dict[str, list[float]] = {"phonebar": [], "baresip": []}
+    answers: dict[str, list[float]] = {"phonebar": [], "baresip": []}
 
     async def answered(sent_ns: int, who: str) -> float:
         call = await asyncio.wait_for(answerer.new_calls.get(), 10)
         await asyncio.wait_for(call.acked.wait(), 10)
         assert call.ack_ns is not None
         invites[who].append(ms(sent_ns, call.invite_ns))
+        answers[who].append(ms(call.invite_ns, call.ack_ns))
         return ms(sent_ns, call.ack_ns)
 
     async def phonebar() -> float:
@@ -179,6 +181,12 @@ async def call_setup(bed: BenchBed, plan: Plan) -> list[LatencyRow]:
             "  of which: dial → authenticated INVITE at the callee",
             Side.of(invites["phonebar"][skip:]),
             Side.of(invites["baresip"][skip:]),
+        ),
+        LatencyRow(
+            "call_setup_answer",
+            "  and: INVITE → ACK at the callee (its 200 and the ACK via Kamailio)",
+            Side.of(answers["phonebar"][skip:]),
+            Side.of(answers["baresip"][skip:]),
         ),
     ]
 

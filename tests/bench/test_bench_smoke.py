@@ -18,6 +18,7 @@ LATENCY = [
     "screen_pop_webhook",
     "call_setup",
     "call_setup_invite",
+    "call_setup_answer",
     "round_trip",
 ]
 FOOTPRINT = [
