@@ -293,7 +293,9 @@ def create_app(settings: Settings, daemon: Daemon | None = None) -> FastAPI:
     app.state.cti = daemon.cti
     app.state.stream_options = StreamOptions(write_timeout=settings.events.write_timeout)
     install_error_handlers(app)
+    # Starlette tries routes in order: the two that CRMs and bars poll come first
     for module in (
+        status,
         calls,
         call_control,
         hold,
@@ -302,7 +304,6 @@ def create_app(settings: Settings, daemon: Daemon | None = None) -> FastAPI:
         media,
         audio,
         dnd,
-        status,
         events,
         recents,
         web,

@@ -24,6 +24,7 @@ standard library so that every layer, the domain included, may raise from it.
     │   └── SameCall                  409 same_call
     ├── Unavailable                   503 unavailable
     │   ├── LineLimit                 503 line_limit
+    │   ├── CallRateLimit             503 call_rate_limit
     │   ├── NotRegistered             503 not_registered
     │   ├── NoAccount                 503 no_account
     │   ├── EngineUnavailable         503 engine_unavailable
@@ -138,6 +139,12 @@ class Unavailable(PhonebarError):
 
 class LineLimit(Unavailable):
     code = "line_limit"
+
+
+class CallRateLimit(Unavailable):
+    """Too many calls started and ended within half a second (see PjsipEngine)."""
+
+    code = "call_rate_limit"
 
 
 class NotRegistered(Unavailable):

@@ -19,7 +19,7 @@ import uvicorn
 from phonebar.app import Daemon, create_app
 from phonebar.config import Settings
 from phonebar.errors import ConfigError, PhonebarError
-from phonebar.http_protocols import ControlledH11Protocol, ControlledWebSocketProtocol
+from phonebar.http_protocols import ControlledHttpToolsProtocol, ControlledWebSocketProtocol
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ async def serve(settings: Settings, daemon: Daemon | None = None) -> int:
         timeout_graceful_shutdown=2,
         ws_ping_interval=20,
         # so that an event stream can reset a client that stopped reading
-        http=ControlledH11Protocol,
+        http=ControlledHttpToolsProtocol,
         ws=ControlledWebSocketProtocol,
     )
     server = _Server(config, daemon.stop)

@@ -11,7 +11,9 @@ from phonebar.domain.ports import CtiPort, HistoryPort
 from phonebar.services.phone import Phone
 
 
-def get_phone(request: Request) -> Phone:
+async def get_phone(request: Request) -> Phone:
+    # async on purpose: FastAPI runs a plain ``def`` dependency in its thread pool, a thread
+    # hop per request that costs more than the whole /api/calls handler
     phone: Phone = request.app.state.phone
     return phone
 

@@ -15,6 +15,7 @@ import concurrent.futures
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -43,7 +44,7 @@ from phonebar.engine.pj_errors import pj_errors
 from phonebar.engine.sip_account import SipAccount
 from phonebar.engine.sip_call import SipCall
 from phonebar.engine.sip_message import parse_headers
-from phonebar.errors import CallNotFound, EngineUnavailable, PhonebarError
+from phonebar.errors import CallNotFound, CallRateLimit, EngineUnavailable, PhonebarError
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,12 @@ POLL_MS = 50  # the loop also wakes on every submitted command and on SIP traffi
 HANGUP_WAIT = 2.0
 UNREGISTER_WAIT = 1.5
 WATCHDOG_PERIOD = 1.0
+# Every call holds two of the SIP stack's 64 ioqueue slots (RTP, RTCP), and PJSIP hands a
+# closed socket's slot back only 500 ms later: when none is free, the next socket aborts the
+# process (an assertion in pj_ioqueue_register_sock2). So a dial is refused while the calls
+# alive plus those ended in the last SLOT_HOLD seconds would pass CALL_SLOTS.
+SLOT_HOLD = 0.6
+CALL_SLOTS = 24
 
 
 class PjsipEngine:
@@ -74,6 +81,7 @@ class PjsipEngine:
         self._router: MediaRouter | None = None
         self._calls: dict[str, SipCall] = {}
         self._to_release: list[SipCall] = []
+        self._released_at: deque[float] = deque()
         self._rtp_seen: dict[str, tuple[int, float]] = {}
         self._timed_out: set[str] = set()
         self._next_watchdog = 0.0
@@ -306,8 +314,11 @@ class PjsipEngine:
             self._endpoint = None
 
     def _release_finished(self) -> None:
+        if self._to_release:
+            self._forget_released(time.monotonic())
         while self._to_release:
             call = self._to_release.pop()
+            self._released_at.append(time.monotonic())
             self._calls.pop(call.session_id, None)
             self._rtp_seen.pop(call.session_id, None)
             self._timed_out.discard(call.session_id)
@@ -366,6 +377,7 @@ class PjsipEngine:
 
     def _dial(self, session_id: str, uri: str) -> OutboundCall:
         assert self._account is not None
+        self._check_call_slots()
         call = SipCall(self, self._account, session_id)
         self._calls[session_id] = call
         try:
@@ -375,6 +387,18 @@ class PjsipEngine:
             self._calls.pop(session_id, None)
             raise
         return OutboundCall(sip_call_id=call.getInfo().callIdString)
+
+    def _forget_released(self, now: float) -> None:
+        while self._released_at and now - self._released_at[0] > SLOT_HOLD:
+            self._released_at.popleft()
+
+    def _check_call_slots(self) -> None:
+        self._forget_released(time.monotonic())
+        if len(self._calls) + len(self._released_at) >= CALL_SLOTS:
+            raise CallRateLimit(
+                f"{len(self._released_at)} calls ended in the last {SLOT_HOLD} s: "
+                "the SIP stack needs a moment to free their sockets; try again"
+            )
 
     def _answer(self, session_id: str, status: int) -> None:
         def answer(call: SipCall) -> None:

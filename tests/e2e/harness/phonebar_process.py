@@ -20,7 +20,8 @@ START_TIMEOUT = 20.0
 
 
 class PhonebarProcess:
-    """One phonebar. ``user`` registers it with ``kamailio``; ``tone`` loops as its microphone."""
+    """One phonebar. ``user`` registers it with ``kamailio``; ``tone`` loops as its microphone;
+    ``settings`` are merged over the test bed's defaults (a value of None removes one)."""
 
     def __init__(
         self,
@@ -62,7 +63,12 @@ class PhonebarProcess:
                 "display_name": name.title(),
             }
         for section, values in (settings or {}).items():
-            config.setdefault(section, {}).update(values)
+            target = config.setdefault(section, {})
+            for key, value in values.items():
+                if value is None:
+                    target.pop(key, None)  # drops a test-bed default, e.g. recording
+                else:
+                    target[key] = value
         self.config = config
         self.config_path = self.folder / "phonebar.toml"
         self.config_path.write_text(tomli_w.dumps(config))
