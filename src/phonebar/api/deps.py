@@ -18,17 +18,17 @@ async def get_phone(request: Request) -> Phone:
     return phone
 
 
-def get_history(request: Request) -> HistoryPort:
+async def get_history(request: Request) -> HistoryPort:
     history: HistoryPort = request.app.state.history
     return history
 
 
-def get_cti(request: Request) -> CtiPort:
+async def get_cti(request: Request) -> CtiPort:
     cti: CtiPort = request.app.state.cti
     return cti
 
 
-def get_stream_options(request: Request) -> StreamOptions:
+async def get_stream_options(request: Request) -> StreamOptions:
     options: StreamOptions = request.app.state.stream_options
     return options
 
