@@ -77,9 +77,11 @@ def _stop_leftovers() -> Iterator[None]:
     stop_all()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def bar_browser() -> Iterator[Browser]:
-    """One headless Chromium for the whole run (each test gets its own context)."""
+    """One headless Chromium per test module (each test gets its own context). Not per
+    session: Playwright's sync API keeps an event loop running on the main thread while it
+    is open, and the asyncio tests that come later cannot start theirs."""
     expect.set_options(timeout=10_000)
     with chromium() as browser:
         yield browser

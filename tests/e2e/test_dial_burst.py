@@ -54,8 +54,11 @@ def test_a_burst_of_dials_is_refused_with_503_not_an_abort(phones: PhoneFactory,
         answers.append((response_.status_code, response_.json()))
     assert agent.process is not None
     assert agent.process.running, agent.log()[-3000:]
+    # the excess is refused: by the rate limit, or, when the 486s come back slower than we
+    # dial (a loaded machine), by the line limit first
+    refused = {"call_rate_limit", "line_limit"}
     for status, body in answers:
-        assert status == 200 or (status, body["error"]["code"]) == (503, "call_rate_limit"), body
+        assert status == 200 or (status == 503 and body["error"]["code"] in refused), body
     assert answers[0][0] == 200
     time.sleep(1.0)  # the slots are free again
     assert agent.get(target).status_code == 200
