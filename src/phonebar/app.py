@@ -283,7 +283,7 @@ def create_app(settings: Settings, daemon: Daemon | None = None) -> FastAPI:
         summary="The Universal Bar API: drive a SIP softphone over HTTP.",
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
-        docs_url="/docs",
+        docs_url=None,  # FastAPI's Swagger page loads its code from a CDN; the bar works offline
         redoc_url=None,
     )
     app.state.daemon = daemon

@@ -35,6 +35,16 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--api-port", type=int, default=9888)
     demo.add_argument("--sip-port", type=int, default=5060, help="the peers use the next two ports")
     demo.add_argument("--folder", type=Path, help="where recordings and logs go (default: a new temp folder)")
+    demo.add_argument(
+        "--config", type=Path, help="a TOML file for the demo agent (ports and dial map are the demo's)"
+    )
+    demo.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="override one setting of the agent",
+    )
     commands.add_parser("version", help="print the version")
     return parser
 
@@ -79,7 +89,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup_logging("info")
         from phonebar.demo import run_demo
 
-        return run_demo(args.api_port, args.sip_port, args.folder)
+        try:
+            return run_demo(
+                args.api_port, args.sip_port, args.folder, config=args.config, overrides=_overrides(args.set)
+            )
+        except ConfigError as exc:
+            print(f"phonebar: configuration error: {exc.message}", file=sys.stderr)
+            return EXIT_CONFIG
     try:
         settings = load(args)
     except ConfigError as exc:

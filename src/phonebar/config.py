@@ -31,6 +31,8 @@ from phonebar.cti.templates import Template, TemplateError, json_strings
 from phonebar.errors import ConfigError
 
 ENV_PREFIX = "PHONEBAR_"
+# the codecs the pjsua2-python wheel is built with (speex aside, which is refused)
+_CODECS = {name.lower(): name for name in ("G722", "GSM", "iLBC", "L16", "PCMA", "PCMU")}
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 _HOSTPORT = re.compile(r"^(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(?P<port>[0-9]{1,5}))?$")
 _ORIGIN = re.compile(r"^(https?)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$")
@@ -141,6 +143,10 @@ class SipSettings(_Section):
                 raise ValueError(f"not a codec name: {name!r}")
             if name.lower().startswith("speex"):
                 raise ValueError("speex garbles audio after a transfer in PJSIP and is always disabled")
+            if name.split("/", 1)[0].lower() not in _CODECS:
+                raise ValueError(
+                    f"no codec called {name!r} (available: {', '.join(sorted(_CODECS.values()))})"
+                )
         return value
 
 
@@ -370,23 +376,27 @@ def load_settings(
 ) -> Settings:
     """Build validated settings from a TOML file, the environment and ``section.key=value`` overrides."""
     data: dict[str, dict[str, Any]] = {}
+    sources: dict[str, str] = {}  # section.key -> where a value that is not from the file came from
     if path is not None:
         data = _read_toml(path)
     env = os.environ if environ is None else environ
     for section, model in _SECTIONS.items():
         for key in model.setting_names():
-            raw = env.get(f"{ENV_PREFIX}{section.upper()}_{key.upper()}")
+            name = f"{ENV_PREFIX}{section.upper()}_{key.upper()}"
+            raw = env.get(name)
             if raw is not None:
                 data.setdefault(section, {})[key] = _parse_scalar(raw, f"{section}.{key}")
+                sources[f"{section}.{key}"] = name
     for dotted, raw in (overrides or {}).items():
         section, _, key = dotted.partition(".")
         if section not in _SECTIONS or key not in _SECTIONS[section].setting_names():
             raise ConfigError(f"{dotted}: no such setting")
         data.setdefault(section, {})[key] = _parse_scalar(raw, dotted)
+        sources[dotted] = "--set"
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, path)) from None
+        raise ConfigError(_describe(exc, path, sources)) from None
 
 
 def _read_toml(path: Path) -> dict[str, dict[str, Any]]:
@@ -423,13 +433,14 @@ def _parse_scalar(raw: str, key: str) -> Any:
     return raw
 
 
-def _describe(exc: ValidationError, path: Path | None) -> str:
-    where = f"{path}: " if path else ""
+def _describe(exc: ValidationError, path: Path | None, sources: dict[str, str]) -> str:
     lines = []
     for error in exc.errors():
         key = ".".join(str(part) for part in error["loc"]) or "settings"
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown key"
-        lines.append(f"{where}{key}: {message}")
+        source = sources.get(".".join(str(part) for part in error["loc"][:2]))
+        where = f"{path}: " if path and source is None else ""
+        lines.append(f"{where}{key}: {message}" + (f" (from {source})" if source else ""))
     return "; ".join(lines)

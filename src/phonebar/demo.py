@@ -21,7 +21,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from phonebar.config import load_settings
+from phonebar.config import Settings, load_settings
 from phonebar.server import EXIT_CANNOT_START, serve
 from phonebar.tone import write_tone
 
@@ -112,23 +112,43 @@ def stop_peers(processes: list[subprocess.Popen[bytes]]) -> None:
             process.wait(timeout=5)
 
 
-def run_demo(api_port: int, sip_port: int, folder: Path | None) -> int:
+def demo_settings(
+    api_port: int,
+    sip_port: int,
+    folder: Path,
+    *,
+    config: Path | None = None,
+    overrides: dict[str, str] | None = None,
+) -> Settings:
+    """The demo agent's settings: ``config`` and the PHONEBAR_* environment as for ``run``
+    (to try, say, ``api.allowed_origins``), then the demo's own ports, dial map and folder,
+    then ``--set`` overrides."""
+    dial_map = (
+        "{" + ",".join(f'"{peer.number}":"{peer.uri}"' for peer in demo_peers(sip_port, api_port)) + "}"
+    )
+    demo = {
+        "api.port": str(api_port),
+        "sip.port": str(sip_port),
+        "calls.dial_map": dial_map,
+        "audio.record_dir": str(folder / "recordings"),
+        "history.path": str(folder / "history.sqlite3"),
+        "account.display_name": "Demo agent",
+    }
+    return load_settings(config, overrides={**demo, **(overrides or {})})
+
+
+def run_demo(
+    api_port: int,
+    sip_port: int,
+    folder: Path | None,
+    *,
+    config: Path | None = None,
+    overrides: dict[str, str] | None = None,
+) -> int:
     folder = folder or Path(tempfile.mkdtemp(prefix="phonebar-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     peers = demo_peers(sip_port, api_port)
-    dial_map = "{" + ",".join(f'"{peer.number}":"{peer.uri}"' for peer in peers) + "}"
-    settings = load_settings(
-        None,
-        environ={},
-        overrides={
-            "api.port": str(api_port),
-            "sip.port": str(sip_port),
-            "calls.dial_map": dial_map,
-            "audio.record_dir": str(folder / "recordings"),
-            "history.path": str(folder / "history.sqlite3"),
-            "account.display_name": "Demo agent",
-        },
-    )
+    settings = demo_settings(api_port, sip_port, folder, config=config, overrides=overrides)
     processes: list[subprocess.Popen[bytes]] = []
     try:
         for peer in peers:

@@ -92,3 +92,12 @@ def test_secrets_never_print() -> None:
     shown = repr(settings) + settings.model_dump_json(by_alias=True)
     assert "hunter2-secret" not in shown
     assert "0123456789abcdefXYZ" not in shown
+
+
+def test_a_wrong_value_from_the_environment_says_so() -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings(None, environ={"PHONEBAR_SIP_PORT": "99999"})
+    assert error.value.message.startswith("sip.port: ")
+    assert error.value.message.endswith("(from PHONEBAR_SIP_PORT)")
+    with pytest.raises(ConfigError, match=r"\(from --set\)"):
+        load_settings(None, environ={}, overrides={"account.expires": "1"})

@@ -14,6 +14,7 @@ from phonebar.domain.events import (
     CallHeld,
     CallResumed,
     CallStateChanged,
+    CallUpdated,
 )
 from phonebar.domain.remote_party import RemoteParty
 from phonebar.domain.states import (
@@ -143,11 +144,17 @@ class Call:
             self._set_state(self._state_from_media())
 
     def apply_media(self, media: MediaStatus, codec: str | None) -> None:
+        """A new media status: it moves connected/held/remote_held, and a change the state
+        does not show (hold during a transfer, a new codec) publishes ``call_updated``."""
+        before = (self.hold, self.remote_hold, self.codec, self._state)
         self.media = media
         if codec:
             self.codec = codec
         if self._state in (CallState.CONNECTED, CallState.HELD, CallState.REMOTE_HELD):
             self._set_state(self._state_from_media())
+        changed = (self.hold, self.remote_hold, self.codec) != before[:3]
+        if changed and self._state is before[3] and self.established:
+            self.publish(CallUpdated(call=self.view()))
 
     def begin_transfer(self, transfer: Transfer) -> None:
         self.transfer = transfer

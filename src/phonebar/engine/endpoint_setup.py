@@ -101,7 +101,7 @@ def _set_codec_priorities(endpoint: pj.Endpoint, wanted: tuple[str, ...]) -> lis
     for name in wanted:
         matches = [codec for codec in available if _codec_matches(codec, name) and codec not in chosen]
         if not matches:
-            names = ", ".join(sorted({codec.split("/")[0] for codec in available}))
+            names = ", ".join(sorted({codec.split("/")[0] for codec in available} - {"speex"}))
             raise ConfigError(f"sip.codecs: no codec called {name!r} (available: {names})")
         chosen.extend(matches)
     for codec in available:

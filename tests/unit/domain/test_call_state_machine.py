@@ -91,3 +91,20 @@ def test_wrong_state_names_the_state() -> None:
         call.require({CallState.CONNECTED}, "hold")
     assert "ringing" in error.value.message
     assert error.value.details["state"] == "ringing"
+
+
+def test_a_hold_during_a_transfer_is_published_as_call_updated() -> None:
+    from phonebar.domain.call import Transfer
+    from phonebar.domain.states import TransferKind
+
+    events: list[Event] = []
+    call = make_call(events, CallState.RINGING)
+    call.apply_media(MediaStatus.ACTIVE, "PCMU/8000")
+    call.mark_confirmed()
+    call.begin_transfer(Transfer(TransferKind.BLIND, "sip:1002@pbx"))
+    events.clear()
+    call.apply_media(MediaStatus.LOCAL_HOLD, None)
+    assert [event.type for event in events] == ["call_updated"]
+    assert events[0].call.hold is True  # type: ignore[attr-defined]
+    call.apply_media(MediaStatus.LOCAL_HOLD, None)  # nothing new: nothing published
+    assert len(events) == 1
