@@ -8,6 +8,7 @@ caller, like the CLI, already started the :class:`Daemon` itself).
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -18,6 +19,7 @@ from fastapi.routing import APIRoute
 from phonebar import __version__
 from phonebar.api.browser_guard import BrowserGuard
 from phonebar.api.errors import install_error_handlers
+from phonebar.api.openapi import install_openapi
 from phonebar.api.routers import call_control, calls, conference, dnd, events, hold, media, status, transfer
 from phonebar.config import Settings
 from phonebar.domain.ports import EngineInfo, EnginePort
@@ -65,7 +67,10 @@ def pjsip_engine(settings: Settings, new_session_id: Callable[[], str]) -> Engin
 
 
 class Daemon:
-    """Everything that runs: bus, engine, phone. ``start`` and ``stop`` are idempotent."""
+    """Everything that runs: bus, engine, phone. ``start`` and ``stop`` are idempotent.
+
+    ``on_fatal`` (settable until the engine dies) is told when the engine thread died.
+    """
 
     def __init__(
         self,
@@ -74,6 +79,7 @@ class Daemon:
         on_fatal: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings
+        self.on_fatal = on_fatal
         new_session_id = SessionIdFactory()
         self.bus = EventBus(
             buffer_size=settings.events.buffer, queue_size=settings.events.client_queue, clock=utc_now
@@ -92,10 +98,14 @@ class Daemon:
             ),
             account_view(settings),
             new_session_id=new_session_id,
-            on_fatal=on_fatal,
+            on_fatal=self._engine_died,
         )
         self.started = False
         self.info: EngineInfo | None = None
+
+    def _engine_died(self, error: str) -> None:
+        if self.on_fatal is not None:
+            self.on_fatal(error)
 
     async def start(self) -> EngineInfo:
         if not self.started:
@@ -147,6 +157,18 @@ def _aor(settings: Settings) -> str:
     return f"sip:phonebar@{settings.sip.bind}:{settings.sip.port}"
 
 
+def _bound_address(host: str) -> list[str]:
+    """The address the API listens on is a Host name its clients may use: DNS rebinding
+    needs a name the attacker controls, never an IP literal. 0.0.0.0 names no one."""
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return []
+    if address.is_unspecified:
+        return []
+    return [f"[{address}]" if address.version == 6 else str(address)]
+
+
 def _operation_id(route: APIRoute) -> str:
     return route.name
 
@@ -177,12 +199,13 @@ def create_app(settings: Settings, daemon: Daemon | None = None) -> FastAPI:
     app.state.phone = daemon.phone
     app.state.settings = settings
     install_error_handlers(app)
+    install_openapi(app)
     for module in (calls, call_control, hold, transfer, conference, media, dnd, status, events):
         app.include_router(module.router)
     token = settings.api.token.get_secret_value() if settings.api.token else None
     app.add_middleware(
         BrowserGuard,
-        allowed_hosts=settings.api.allowed_hosts,
+        allowed_hosts=[*settings.api.allowed_hosts, *_bound_address(settings.api.host)],
         allowed_origins=settings.api.allowed_origins,
         token=token,
     )

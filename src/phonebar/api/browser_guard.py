@@ -18,7 +18,8 @@ A GET that dials is a toll-fraud hole: any page the agent visits could embed
    ``Authorization: Bearer <token>`` or ``?token=<token>``, compared in constant
    time.
 
-CORS headers go only to allowed origins.
+CORS headers go only to allowed origins. A refusal is logged with the path, never the
+query string (``?token=``), and never the Authorization header.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ _CORS_HEADERS = "Authorization, Content-Type, Last-Event-ID"
 
 
 class BrowserGuard:
+    """Pure ASGI middleware in front of every route; ``refused`` counts the requests it turned away."""
+
     def __init__(
         self,
         app: ASGIApp,
@@ -63,6 +66,7 @@ class BrowserGuard:
             return
         headers = _headers(scope)
         origin = headers.get("origin")
+        cors_origin: str | None = None
         try:
             host = self._check_host(headers.get("host", ""))
             if (
@@ -76,15 +80,19 @@ class BrowserGuard:
             self._check_token(scope, headers)
         except PhonebarError as error:
             self.refused += 1
+            # the path only: a query string may carry the token
             log.warning(
-                "refused %s %s: %s (Host %r, Origin %r)",
+                "refused %s %s (%s): %s (Host %r, Origin %r, Sec-Fetch-Site %r)",
                 scope.get("method", "WS"),
                 scope["path"],
+                error.code,
                 error.message,
                 headers.get("host"),
                 origin,
+                headers.get("sec-fetch-site"),
             )
-            await _refuse(scope, send, error)
+            # an allowed origin may read why (a missing token), nobody else
+            await _refuse(scope, send, error, cors_origin)
             return
         if cors_origin is None or scope["type"] != "http":
             await self._app(scope, receive, send)
@@ -187,16 +195,13 @@ def _cors_headers(origin: str) -> list[tuple[bytes, bytes]]:
     ]
 
 
-async def _refuse(scope: Scope, send: Send, error: PhonebarError) -> None:
+async def _refuse(scope: Scope, send: Send, error: PhonebarError, cors_origin: str | None) -> None:
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 1008, "reason": error.code})
         return
     body: dict[str, Any] = {"error": error.to_dict()}
-    await send(
-        {
-            "type": "http.response.start",
-            "status": error.status,
-            "headers": [(b"content-type", b"application/json")],
-        }
-    )
+    headers = [(b"content-type", b"application/json")]
+    if cors_origin is not None:
+        headers.extend(_cors_headers(cors_origin))
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
     await send({"type": "http.response.body", "body": json.dumps(body).encode()})
