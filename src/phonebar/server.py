@@ -96,7 +96,8 @@ async def serve(settings: Settings, daemon: Daemon | None = None) -> int:
         if server is not None:
             server.should_exit = True
 
-    daemon = daemon or Daemon(settings, on_fatal=on_fatal)
+    daemon = daemon or Daemon(settings)
+    daemon.on_fatal = on_fatal
     try:
         sock = bind_api_socket(settings.api.host, settings.api.port)
         info = await daemon.start()
@@ -114,6 +115,7 @@ async def serve(settings: Settings, daemon: Daemon | None = None) -> int:
         ws_ping_interval=20,
     )
     server = _Server(config, daemon.stop)
+    server.should_exit = exit_code == EXIT_ENGINE_DIED  # it may have died while we got here
     port = sock.getsockname()[1]
     log.info("phonebar ready: API on http://%s:%s, SIP on %s", settings.api.host, port, info.sip_address)
     try:

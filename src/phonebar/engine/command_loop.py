@@ -6,6 +6,13 @@ between two ``libHandleEvents`` calls and resolves their futures.
 datagrams shorter than a SIP message, but the poll returns at once: a queued
 command waits ~0.2 ms instead of up to the poll timeout (measured: median 27 ms
 at a 50 ms poll without the wake-up, 0.2 ms with it).
+
+A command's ordinary exception (one of ours, a ``pjsua2.Error``, a bug) goes to the
+coroutine that waits for it and the engine carries on. A fatal one — ``MemoryError``,
+or a ``BaseException`` that is not an ``Exception`` (``SystemExit``, ``KeyboardInterrupt``)
+— leaves the engine's state unknown: its caller is told the engine failed, and the
+exception is raised on into the engine loop, which ends the engine thread (the daemon
+then exits non-zero so a supervisor restarts it).
 """
 
 from __future__ import annotations
@@ -22,7 +29,14 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+def is_fatal(exc: BaseException) -> bool:
+    """An exception after which the engine thread must not go on."""
+    return isinstance(exc, MemoryError) or not isinstance(exc, Exception)
+
+
 class CommandLoop:
+    """A queue of callables run on the engine thread; see the module docstring."""
+
     def __init__(self) -> None:
         self._queue: queue.SimpleQueue[tuple[Callable[[], Any], concurrent.futures.Future[Any]]] = (
             queue.SimpleQueue()
@@ -69,8 +83,11 @@ class CommandLoop:
                 continue
             try:
                 future.set_result(work())
-            except BaseException as exc:  # handed to the waiting coroutine, never lost
-                future.set_exception(exc)
+            except BaseException as exc:
+                if is_fatal(exc):
+                    future.set_exception(RuntimeError(f"the SIP engine failed: {type(exc).__name__}"))
+                    raise
+                future.set_exception(exc)  # handed to the waiting coroutine, never lost
 
     def close(self, reason: str) -> None:
         """Refuse new work and fail what is still queued."""

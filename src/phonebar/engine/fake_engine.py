@@ -40,6 +40,7 @@ class FakeEngine:
         self.calls: set[str] = set()
         self.mix: MixPlan = {}
         self.probe_status = 200
+        self.registrar_down = False  # probes get no answer, REGISTERs time out (408)
         self.auto_confirm_dial = False
 
     # -- test controls -------------------------------------------------------------
@@ -96,10 +97,15 @@ class FakeEngine:
 
     async def register(self) -> None:
         self._record("register")
-        self.emit(RegistrationFact(True, 200, "OK", expires=300))
+        if self.registrar_down:
+            self.emit(RegistrationFact(False, 408, "Request Timeout"))
+        else:
+            self.emit(RegistrationFact(True, 200, "OK", expires=300))
 
     async def probe_registrar(self) -> int:
         self._record("probe_registrar")
+        if self.registrar_down:
+            await asyncio.Event().wait()  # no answer, ever: the caller's timeout ends it
         return self.probe_status
 
     async def dial(self, session_id: str, uri: str) -> OutboundCall:
