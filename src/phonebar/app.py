@@ -11,7 +11,7 @@ import contextlib
 import ipaddress
 import logging
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -20,8 +20,21 @@ from phonebar import __version__
 from phonebar.api.browser_guard import BrowserGuard
 from phonebar.api.errors import install_error_handlers
 from phonebar.api.openapi import install_openapi
-from phonebar.api.routers import call_control, calls, conference, dnd, events, hold, media, status, transfer
+from phonebar.api.routers import (
+    audio,
+    call_control,
+    calls,
+    conference,
+    dnd,
+    events,
+    hold,
+    media,
+    status,
+    transfer,
+    web,
+)
 from phonebar.config import Settings
+from phonebar.domain.audio import AudioLevels, SoundPort
 from phonebar.domain.ports import EngineInfo, EnginePort
 from phonebar.domain.session_id import SessionIdFactory
 from phonebar.domain.views import AccountView
@@ -30,12 +43,36 @@ from phonebar.services.event_bus import EventBus
 from phonebar.services.phone import Phone, utc_now
 from phonebar.services.registration import RegistrationPolicy
 
+if TYPE_CHECKING:
+    from phonebar.audio.sound_system import SoundSystem
+
 log = logging.getLogger(__name__)
 
 EngineFactory = Callable[[Settings, Callable[[], str]], EnginePort]
+SoundFactory = Callable[[Settings], SoundPort]
 
 
-def pjsip_engine(settings: Settings, new_session_id: Callable[[], str]) -> EnginePort:
+def sound_system(settings: Settings) -> SoundSystem:
+    from phonebar.audio.sound_system import SoundConfig, SoundSystem
+
+    audio = settings.audio
+    return SoundSystem(
+        SoundConfig(
+            backend=audio.backend,
+            microphone=audio.microphone,
+            speaker=audio.speaker,
+            ringer=audio.ringer,
+            levels=AudioLevels(audio.microphone_volume, audio.speaker_volume, audio.ringer_volume),
+            ring=audio.ring,
+            ring_tone=audio.ring_tone,
+            input_file=audio.input,
+        )
+    )
+
+
+def pjsip_engine(
+    settings: Settings, new_session_id: Callable[[], str], sound: SoundSystem | None = None
+) -> EnginePort:
     from phonebar.engine.engine_config import AccountConfig, EngineConfig
     from phonebar.engine.pjsip_engine import PjsipEngine
 
@@ -63,11 +100,13 @@ def pjsip_engine(settings: Settings, new_session_id: Callable[[], str]) -> Engin
         sip_log_level=settings.log.sip_level,
         user_agent=f"phonebar/{__version__}",
     )
-    return PjsipEngine(config, new_session_id)
+    return PjsipEngine(config, new_session_id, sound.bridge if sound is not None else None)
 
 
 class Daemon:
-    """Everything that runs: bus, engine, phone. ``start`` and ``stop`` are idempotent.
+    """Everything that runs: bus, sound devices, engine, phone. ``start`` and ``stop`` are
+    idempotent. Without an ``engine_factory`` it is the real thing: PJSIP on the sound
+    devices; with one (tests), the sound devices are ``sound_factory``'s, else none.
 
     ``on_fatal`` (settable until the engine dies) is told when the engine thread died.
     """
@@ -75,8 +114,9 @@ class Daemon:
     def __init__(
         self,
         settings: Settings,
-        engine_factory: EngineFactory = pjsip_engine,
+        engine_factory: EngineFactory | None = None,
         on_fatal: Callable[[str], None] | None = None,
+        sound_factory: SoundFactory | None = None,
     ) -> None:
         self.settings = settings
         self.on_fatal = on_fatal
@@ -84,7 +124,14 @@ class Daemon:
         self.bus = EventBus(
             buffer_size=settings.events.buffer, queue_size=settings.events.client_queue, clock=utc_now
         )
-        self.engine = engine_factory(settings, new_session_id)
+        sound: SoundPort | None
+        if engine_factory is None:
+            real_sound = sound_system(settings)
+            sound = real_sound
+            self.engine = pjsip_engine(settings, new_session_id, real_sound)
+        else:
+            sound = sound_factory(settings) if sound_factory is not None else None
+            self.engine = engine_factory(settings, new_session_id)
         account = settings.account
         self.phone = Phone(
             self.engine,
@@ -99,6 +146,7 @@ class Daemon:
             account_view(settings),
             new_session_id=new_session_id,
             on_fatal=self._engine_died,
+            sound=sound,
         )
         self.started = False
         self.info: EngineInfo | None = None
@@ -200,7 +248,7 @@ def create_app(settings: Settings, daemon: Daemon | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     install_openapi(app)
-    for module in (calls, call_control, hold, transfer, conference, media, dnd, status, events):
+    for module in (calls, call_control, hold, transfer, conference, media, audio, dnd, status, events, web):
         app.include_router(module.router)
     token = settings.api.token.get_secret_value() if settings.api.token else None
     app.add_middleware(
@@ -208,5 +256,6 @@ def create_app(settings: Settings, daemon: Daemon | None = None) -> FastAPI:
         allowed_hosts=[*settings.api.allowed_hosts, *_bound_address(settings.api.host)],
         allowed_origins=settings.api.allowed_origins,
         token=token,
+        public_paths=web.PUBLIC_PAGES,
     )
     return app

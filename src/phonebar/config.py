@@ -214,15 +214,27 @@ class CallSettings(_Section):
 
 
 class AudioSettings(_Section):
-    input: Path | None = Field(default=None, description="WAV file looped as the microphone")
-    record_dir: Path | None = None
+    """Sound devices. Device ids are PulseAudio sink/source names or PortAudio device names
+    (``GET /api/audio/devices`` lists them); unset = the system's default device."""
 
-    @field_validator("input", mode="before")
+    input: Path | None = Field(default=None, description="WAV file looped as the microphone (wins)")
+    record_dir: Path | None = None
+    backend: Literal["auto", "pulse", "portaudio", "none"] = "auto"
+    microphone: str | None = Field(default=None, description="input device id; unset = default")
+    speaker: str | None = Field(default=None, description="output device id for calls; unset = default")
+    ringer: str | None = Field(default=None, description="output device id for the ring tone")
+    ring: bool = Field(default=True, description="play a ring tone for inbound calls")
+    ring_tone: Path | None = Field(default=None, description="16-bit WAV; unset = the built-in ring")
+    microphone_volume: float = Field(default=1.0, ge=0.0, le=2.0)
+    speaker_volume: float = Field(default=1.0, ge=0.0, le=2.0)
+    ringer_volume: float = Field(default=1.0, ge=0.0, le=2.0)
+
+    @field_validator("input", "ring_tone", "microphone", "speaker", "ringer", mode="before")
     @classmethod
     def _null_input(cls, value: Any) -> Any:
-        return None if value in ("", "null", "none") else value
+        return None if value in ("", "null", "none", "default") else value
 
-    @field_validator("input")
+    @field_validator("input", "ring_tone")
     @classmethod
     def _input_exists(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_file():

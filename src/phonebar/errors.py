@@ -14,7 +14,8 @@ standard library so that every layer, the domain included, may raise from it.
     ├── Unauthorized                  401 unauthorized
     ├── Forbidden                     403 forbidden
     ├── NotFound                      404 not_found
-    │   └── CallNotFound              404 call_not_found
+    │   ├── CallNotFound              404 call_not_found
+    │   └── AudioDeviceNotFound       404 audio_device_not_found
     ├── MethodNotAllowed              405 method_not_allowed
     ├── WrongState                    409 invalid_state
     │   ├── NoRingingCall             409 no_ringing_call
@@ -25,7 +26,8 @@ standard library so that every layer, the domain included, may raise from it.
     │   ├── LineLimit                 503 line_limit
     │   ├── NotRegistered             503 not_registered
     │   ├── NoAccount                 503 no_account
-    │   └── EngineUnavailable         503 engine_unavailable
+    │   ├── EngineUnavailable         503 engine_unavailable
+    │   └── AudioUnavailable          503 audio_unavailable
     ├── EngineError                   500 engine_error
     └── ConfigError                   (start-up only: the daemon refuses to start)
 """
@@ -97,6 +99,10 @@ class CallNotFound(NotFound):
         super().__init__(f"no call with sessionId {session_id!r}", sessionId=session_id)
 
 
+class AudioDeviceNotFound(NotFound):
+    code = "audio_device_not_found"
+
+
 class MethodNotAllowed(PhonebarError):
     status = 405
     code = "method_not_allowed"
@@ -144,6 +150,12 @@ class NoAccount(Unavailable):
 
 class EngineUnavailable(Unavailable):
     code = "engine_unavailable"
+
+
+class AudioUnavailable(Unavailable):
+    """No sound server or device: the route works on null audio only."""
+
+    code = "audio_unavailable"
 
 
 class EngineError(PhonebarError):

@@ -7,8 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, expect
 
 from tests.e2e.harness.audio import make_tone
+from tests.e2e.harness.bar_page import BarPage
+from tests.e2e.harness.browser import chromium
 from tests.e2e.harness.kamailio import Kamailio
 from tests.e2e.harness.phonebar_process import PhonebarProcess
 from tests.e2e.harness.processes import stop_all
@@ -72,3 +75,32 @@ def phones(tmp_path: Path, tone_dir: Path) -> Iterator[PhoneFactory]:
 def _stop_leftovers() -> Iterator[None]:
     yield
     stop_all()
+
+
+@pytest.fixture(scope="session")
+def bar_browser() -> Iterator[Browser]:
+    """One headless Chromium for the whole run (each test gets its own context)."""
+    expect.set_options(timeout=10_000)
+    with chromium() as browser:
+        yield browser
+
+
+BarFactory = Callable[..., BarPage]
+
+
+@pytest.fixture
+def bar(bar_browser: Browser) -> Iterator[BarFactory]:
+    """``bar(phone)``: the bar of ``phone`` in a fresh browser context; at the end the
+    page must have raised no script error."""
+    opened: list[BarPage] = []
+
+    def open_bar(phone: PhonebarProcess, **options: Any) -> BarPage:
+        page = BarPage.open(bar_browser, phone, **options)
+        opened.append(page)
+        return page
+
+    yield open_bar
+    errors = [error for page in opened for error in page.errors]
+    for page in opened:
+        page.close()
+    assert errors == [], f"script errors in the bar: {errors}"

@@ -14,7 +14,8 @@ A GET that dials is a toll-fraud hole: any page the agent visits could embed
    refused, and so is a foreign ``Referer`` from a browser too old to send
    ``Sec-Fetch-Site``. Clients that send none of these (curl, server-side CRM
    code) pass.
-4. **Token**: when ``api.token`` is set, every path but the health check needs
+4. **Token**: when ``api.token`` is set, every path but the health check and the
+   static pages (``public_paths``: they hold no secret) needs
    ``Authorization: Bearer <token>`` or ``?token=<token>``, compared in constant
    time.
 
@@ -53,8 +54,10 @@ class BrowserGuard:
         allowed_hosts: Iterable[str] = (),
         allowed_origins: Iterable[str] = (),
         token: str | None = None,
+        public_paths: Iterable[str] = (),
     ) -> None:
         self._app = app
+        self._public = PUBLIC_PATHS | frozenset(public_paths)
         self._hosts = LOOPBACK_NAMES | {host.lower() for host in allowed_hosts}
         self._origins = frozenset(origin.lower() for origin in allowed_origins)
         self._token = token.encode() if token else None
@@ -91,7 +94,8 @@ class BrowserGuard:
                 origin,
                 headers.get("sec-fetch-site"),
             )
-            # an allowed origin may read why (a missing token), nobody else
+            # an allowed origin may read why (a missing token): without CORS headers the
+            # browser would hide the answer behind an opaque network error
             await _refuse(scope, send, error, cors_origin)
             return
         if cors_origin is None or scope["type"] != "http":
@@ -145,7 +149,7 @@ class BrowserGuard:
         return None
 
     def _check_token(self, scope: Scope, headers: dict[str, str]) -> None:
-        if self._token is None or scope["path"] in PUBLIC_PATHS:
+        if self._token is None or scope["path"] in self._public:
             return
         offered = ""
         authorization = headers.get("authorization", "")
@@ -195,7 +199,7 @@ def _cors_headers(origin: str) -> list[tuple[bytes, bytes]]:
     ]
 
 
-async def _refuse(scope: Scope, send: Send, error: PhonebarError, cors_origin: str | None) -> None:
+async def _refuse(scope: Scope, send: Send, error: PhonebarError, cors_origin: str | None = None) -> None:
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 1008, "reason": error.code})
         return

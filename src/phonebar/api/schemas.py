@@ -134,3 +134,71 @@ class HoldResult(Schema):
 class DndResult(Schema):
     action: str
     dnd: bool
+
+
+class AudioDevice(Schema):
+    id: str = Field(description="what audio.microphone/speaker/ringer and /api/audio/select take")
+    name: str = Field(description="for people")
+    default: bool = Field(description="the system's default device")
+    monitor: bool = Field(description="a PulseAudio monitor source (what a sink plays)")
+
+
+class AudioDevices(Schema):
+    backend: str = Field(description="pulse, portaudio or null")
+    inputs: list[AudioDevice]
+    outputs: list[AudioDevice]
+
+
+class AudioRoute(Schema):
+    device: AudioDevice | None = Field(description="the device in use; null without sound devices")
+    configured: str | None = Field(description="the device asked for; null = the default")
+    fallback: bool = Field(description="the device asked for is missing: the default is used")
+
+
+class AudioLevels(Schema):
+    microphone: float
+    speaker: float
+    ringer: float
+
+
+class Audio(Schema):
+    backend: str = Field(description="pulse, portaudio or null")
+    reason: str = Field(description="why this backend: for null, what was missing")
+    input_file: str | None = Field(description="the WAV looped as the microphone (wins over the device)")
+    microphone: AudioRoute
+    speaker: AudioRoute
+    ringer: AudioRoute
+    volume: AudioLevels
+    ring: bool = Field(description="ring tone enabled")
+    ringing: bool = Field(description="the ring tone is sounding")
+    talking: bool = Field(description="the microphone and speaker streams are open")
+
+
+class AudioResult(Schema):
+    action: str
+    audio: Audio
+
+
+class VolumeResult(Schema):
+    action: str
+    volume: AudioLevels
+
+
+class RingStats(Schema):
+    pushed: int
+    popped: int
+    dropped: int = Field(description="frames lost to a full ring while the consumer was consuming")
+    late: int = Field(description="frames the consumer found missing (silence played instead)")
+    depth: int = Field(description="frames queued now (20 ms each)")
+    max_depth: int
+    push_stalls: int = Field(description="gaps of more than 30 ms between two frames in")
+    pop_stalls: int = Field(description="gaps of more than 30 ms between two frames out")
+    max_push_gap: float = Field(description="seconds")
+    max_pop_gap: float = Field(description="seconds")
+    trimmed: int = Field(description="frames discarded after a stall to bring the latency back down")
+
+
+class AudioStats(Schema):
+    microphone: RingStats = Field(description="the ring from the microphone device to PJSIP")
+    speaker: RingStats = Field(description="the ring from PJSIP to the speaker device")
+    device_latency: dict[str, float] = Field(description="per open stream, seconds, as the backend says")

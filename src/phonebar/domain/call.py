@@ -161,7 +161,7 @@ class Call:
         if self._state is CallState.TRANSFERRING:
             self._set_state(self._state_from_media())
 
-    def finish_transfer_succeeded(self, sip_status: int) -> None:
+    def finish_transfer_succeeded(self, sip_status: int | None) -> None:
         assert self.transfer is not None
         self.transfer.state = TransferState.SUCCEEDED
         self.transfer.sip_status = sip_status

@@ -50,6 +50,7 @@ class CallProgressFact:
 @dataclass(frozen=True)
 class CallConfirmedFact:
     session_id: str
+    sip_call_id: str = ""  # known only now for a call PJSIP placed itself (we were transferred)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ class RemoteParty:
                 name = (match.group("token") or "").strip()
         else:
             uri = text.split(";", 1)[0].strip()
+        uri = uri.split("?", 1)[0]  # URI headers (a transfer's Replaces=...) name no one
         number = ""
         uri_match = _URI_USER.match(uri)
         if uri_match:

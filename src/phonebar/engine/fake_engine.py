@@ -41,6 +41,8 @@ class FakeEngine:
         self.mix: MixPlan = {}
         self.probe_status = 200
         self.registrar_down = False  # probes get no answer, REGISTERs time out (408)
+        self.probe_delay = 0.0  # > the probe timeout: the registrar "does not answer"
+        self.register_status = 200
         self.auto_confirm_dial = False
 
     # -- test controls -------------------------------------------------------------
@@ -92,6 +94,8 @@ class FakeEngine:
         for session_id in sorted(self.calls):
             self.emit(CallDisconnectedFact(session_id, 200, "shutdown", local=True))
         self.calls.clear()
+        if self._registers or "register" in self.names():
+            self.emit(RegistrationFact(False, 200, "unregistered", unregistering=True))
         self._running = False
         await asyncio.sleep(0)
 
@@ -99,13 +103,17 @@ class FakeEngine:
         self._record("register")
         if self.registrar_down:
             self.emit(RegistrationFact(False, 408, "Request Timeout"))
-        else:
-            self.emit(RegistrationFact(True, 200, "OK", expires=300))
+            return
+        ok = self.register_status == 200
+        self.emit(
+            RegistrationFact(ok, self.register_status, "OK" if ok else "Forbidden", expires=300 if ok else None)
+        )
 
     async def probe_registrar(self) -> int:
         self._record("probe_registrar")
         if self.registrar_down:
             await asyncio.Event().wait()  # no answer, ever: the caller's timeout ends it
+        await asyncio.sleep(self.probe_delay)
         return self.probe_status
 
     async def dial(self, session_id: str, uri: str) -> OutboundCall:

@@ -1,10 +1,19 @@
 """Applies the audio mix plan to PJSIP's conference bridge, and records each call.
 
-Sources are the microphone (a looped WAV player, or the sound device port) and
-each call; sinks are the speaker, each call and each call's recorder. Rather
-than remembering what it connected, the router reads every managed port's
-listeners back from the bridge and adds or removes links to match the plan, so
-a port PJSIP recreated after a re-INVITE is simply reconnected.
+Sources are the microphone (a looped WAV player, the sound device's
+:class:`MicrophonePort`, or PJSIP's null capture) and each call; sinks are the
+speaker (the sound device's :class:`SpeakerPort`, or PJSIP's null playback),
+each call and each call's recorder. A WAV input wins over a microphone device.
+
+The router remembers nothing: on every change it sets every link it manages
+explicitly, ``startTransmit`` where the plan wants audio and ``stopTransmit``
+everywhere else. Both are no-ops when the link already is (or is not) there, so
+a port PJSIP recreated after a re-INVITE, even in a reused slot, ends up right.
+
+Measured on this pjsua2 build: ``getPortInfo().listeners`` returns garbage when
+a port has exactly one listener (a single random number such as
+``[-1975601739]``), and the bridge applies connect and disconnect requests
+asynchronously on its clock thread; reading links back therefore cannot work.
 """
 
 from __future__ import annotations
@@ -15,10 +24,14 @@ from typing import Protocol
 
 import pjsua2 as pj
 
+from phonebar.audio.sound_system import SoundBridge
 from phonebar.domain.mix import CallMix, MixPlan
 from phonebar.engine.pj_errors import pj_errors
+from phonebar.engine.sound_ports import MicrophonePort, SpeakerPort
 
 log = logging.getLogger(__name__)
+
+_SILENT = CallMix(send_microphone=False, to_speaker=False, bridged_with=frozenset())
 
 
 class CallMedia(Protocol):
@@ -30,19 +43,34 @@ class CallMedia(Protocol):
 class MediaRouter:
     """Owns the player and the recorders; lives and dies on the engine thread."""
 
-    def __init__(self, endpoint: pj.Endpoint, audio_input: Path | None, record_dir: Path | None) -> None:
+    def __init__(
+        self,
+        endpoint: pj.Endpoint,
+        audio_input: Path | None,
+        record_dir: Path | None,
+        sound: SoundBridge | None = None,
+    ) -> None:
         self._endpoint = endpoint
         self._record_dir = record_dir
         self._player: pj.AudioMediaPlayer | None = None
+        self._device_ports: list[pj.AudioMediaPort] = []
         self._recorders: dict[str, pj.AudioMediaRecorder] = {}
         self._plan: MixPlan = {}
         manager = endpoint.audDevManager()
         self._speaker: pj.AudioMedia = manager.getPlaybackDevMedia()
+        if sound is not None:
+            with pj_errors("create the speaker port"):
+                self._speaker = SpeakerPort(sound.playback)
+            self._device_ports.append(self._speaker)
         if audio_input is not None:
             self._player = pj.AudioMediaPlayer()
             with pj_errors(f"open audio input {audio_input}"):
                 self._player.createPlayer(str(audio_input), 0)  # 0: loop forever
             self._microphone: pj.AudioMedia = self._player
+        elif sound is not None:
+            with pj_errors("create the microphone port"):
+                self._microphone = MicrophonePort(sound.capture)
+            self._device_ports.append(self._microphone)
         else:
             self._microphone = manager.getCaptureDevMedia()
         if record_dir is not None:
@@ -56,37 +84,25 @@ class MediaRouter:
         media = {call.session_id: port for call in calls if (port := call.audio_media()) is not None}
         for session_id, port in media.items():
             self._ensure_recorder(session_id, port)
-        desired: dict[int, set[int]] = {}
-        sources: dict[int, pj.AudioMedia] = {self._microphone.getPortId(): self._microphone}
-        sinks: dict[int, pj.AudioMedia] = {self._speaker.getPortId(): self._speaker}
-        microphone_id = self._microphone.getPortId()
-        speaker_id = self._speaker.getPortId()
-        for session_id, port in media.items():
-            port_id = port.getPortId()
-            sources[port_id] = port
-            sinks[port_id] = port
             recorder = self._recorders.get(session_id)
-            wanted = desired.setdefault(port_id, set())
             if recorder is not None:
-                sinks[recorder.getPortId()] = recorder
-                wanted.add(recorder.getPortId())
-            mix = self._plan.get(session_id, CallMix(False, False, frozenset()))
-            if mix.send_microphone:
-                desired.setdefault(microphone_id, set()).add(port_id)
-            if mix.to_speaker:
-                wanted.add(speaker_id)
-            for other in mix.bridged_with:
-                if other in media:
-                    wanted.add(media[other].getPortId())
-        for source_id, source in sources.items():
-            want = desired.get(source_id, set())
-            have = {listener for listener in source.getPortInfo().listeners if listener in sinks}
-            for sink_id in want - have:
-                with pj_errors("connect audio"):
-                    source.startTransmit(sinks[sink_id])
-            for sink_id in have - want:
-                with pj_errors("disconnect audio"):
-                    source.stopTransmit(sinks[sink_id])
+                self._link(port, recorder, True)
+        for session_id, port in media.items():
+            mix = self._plan.get(session_id, _SILENT)
+            self._link(self._microphone, port, mix.send_microphone)
+            self._link(port, self._speaker, mix.to_speaker)
+            for other_id, other in media.items():
+                if other_id != session_id:
+                    self._link(other, port, other_id in mix.bridged_with)
+
+    @staticmethod
+    def _link(source: pj.AudioMedia, sink: pj.AudioMedia, wanted: bool) -> None:
+        if wanted:
+            with pj_errors("connect audio"):
+                source.startTransmit(sink)
+        else:
+            with pj_errors("disconnect audio"):
+                source.stopTransmit(sink)
 
     def _ensure_recorder(self, session_id: str, port: pj.AudioMedia) -> None:
         if self._record_dir is None or session_id in self._recorders:
@@ -106,3 +122,4 @@ class MediaRouter:
     def close(self) -> None:
         self._recorders.clear()
         self._player = None
+        self._device_ports.clear()

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import pjsua2 as pj
 
+from phonebar.audio.sound_system import SoundBridge
 from phonebar.domain.mix import MixPlan
 from phonebar.domain.ports import (
     CallReplacedFact,
@@ -55,8 +56,11 @@ WATCHDOG_PERIOD = 1.0
 
 
 class PjsipEngine:
-    def __init__(self, config: EngineConfig, new_session_id: Callable[[], str]) -> None:
+    def __init__(
+        self, config: EngineConfig, new_session_id: Callable[[], str], sound: SoundBridge | None = None
+    ) -> None:
         self._config = config
+        self._sound = sound  # the sound devices' rings; None = PJSIP's null devices
         self._new_session_id = new_session_id
         self._commands = CommandLoop()
         self._listener: EngineListener | None = None
@@ -228,7 +232,9 @@ class PjsipEngine:
         self._endpoint = create_endpoint(config)
         host, port = self._endpoint.udp_address
         self._commands.set_wake_address(host, port)
-        self._router = MediaRouter(self._endpoint.endpoint, config.audio_input, config.record_dir)
+        self._router = MediaRouter(
+            self._endpoint.endpoint, config.audio_input, config.record_dir, self._sound
+        )
         self._account = SipAccount(self)
         acc_config = account_config(config, self._endpoint.udp_address)
         self._aor = acc_config.idUri.rsplit("<", 1)[-1].rstrip(">")

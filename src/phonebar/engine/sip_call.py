@@ -57,7 +57,7 @@ class SipCall(pj.Call):  # type: ignore[misc]
         if info.state == pj.PJSIP_INV_STATE_EARLY and info.role == pj.PJSIP_ROLE_UAC:
             self.engine.post(CallProgressFact(self.session_id, info.lastStatusCode, info.lastReason))
         elif info.state == pj.PJSIP_INV_STATE_CONFIRMED:
-            self.engine.post(CallConfirmedFact(self.session_id))
+            self.engine.post(CallConfirmedFact(self.session_id, info.callIdString))
         elif info.state == pj.PJSIP_INV_STATE_DISCONNECTED:
             self.disconnected = True
             self.engine.post(

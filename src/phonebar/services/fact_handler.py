@@ -8,7 +8,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from phonebar.domain.call import Call
-from phonebar.domain.events import ConferenceLeft, DtmfReceived
+from phonebar.domain.events import DtmfReceived
 from phonebar.domain.ports import (
     CallConfirmedFact,
     CallDisconnectedFact,
@@ -27,6 +27,7 @@ from phonebar.domain.ports import (
 from phonebar.domain.remote_party import RemoteParty
 from phonebar.domain.states import CallState, Direction, EndReason
 from phonebar.errors import PhonebarError
+from phonebar.services.conference import leave_conference
 from phonebar.services.context import PhoneContext
 from phonebar.services.registration import RegistrationKeeper
 from phonebar.services.transfer import TransferTracker
@@ -91,7 +92,9 @@ class FactHandler:
                     call_.mark_early(fact.sip_status)
             case CallConfirmedFact():
                 if call_ := ctx.registry.find(fact.session_id):
+                    call_.sip_call_id = call_.sip_call_id or fact.sip_call_id
                     call_.mark_confirmed()
+                    self._transferred_away(call_)
                     ctx.background.spawn(ctx.push_mix(), "audio mix")
             case MediaFact():
                 if call_ := ctx.registry.find(fact.session_id):
@@ -142,22 +145,24 @@ class FactHandler:
             case EngineStoppedFact():
                 self._on_engine_stopped(fact.error)
 
+    def _transferred_away(self, call: Call) -> None:
+        """We were transferred (REFER or Replaces) and the new call is up: when the old
+        dialog ends, it ends because of the transfer."""
+        if call.transferred_from is None:
+            return
+        old = self._ctx.registry.find(call.transferred_from)
+        if old is not None and old.pending_end_reason is None:
+            old.pending_end_reason = EndReason.TRANSFERRED
+
     def _end(self, call: Call, fact: CallDisconnectedFact) -> None:
         reason = self._end_reason(call, fact)
-        if call.conference:
-            self._leave_conference(call)
+        leave_conference(self._ctx, call)
+        if reason is EndReason.TRANSFERRED:
+            self._transfers.far_end_left(call)
         self._transfers.forget(call)
         call.end(reason, fact.sip_status)
         self._ctx.registry.retire(call)
         self._ctx.background.spawn(self._ctx.push_mix(), "audio mix")
-
-    def _leave_conference(self, call: Call) -> None:
-        """A leg leaves: with one leg left the conference is over and the agent keeps that call."""
-        others = [other for other in self._ctx.registry.active() if other.conference and other is not call]
-        leaving = [call, *others] if len(others) <= 1 else [call]
-        for leg in leaving:
-            leg.conference = False
-            self._ctx.publish(ConferenceLeft(call=leg.view()))
 
     @staticmethod
     def _end_reason(call: Call, fact: CallDisconnectedFact) -> EndReason:

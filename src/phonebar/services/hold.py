@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from phonebar.domain.call import Call
@@ -44,28 +45,45 @@ async def hold_talking_calls(ctx: PhoneContext, keep: frozenset[str] = frozenset
     for call in talking_calls(ctx):
         if call.session_id in keep:
             continue
-        try:
-            await ctx.engine.hold(call.session_id)
-        except WrongState as exc:
-            # typically a re-INVITE of the far end is still in progress: the new call must
-            # not wait for it, so the hold is retried in the background
-            log.info("call %s: hold deferred (%s)", call.session_id, exc.message)
-            ctx.background.spawn(_hold_when_possible(ctx, call), f"hold call {call.session_id}")
+        await hold_or_retry(ctx, call)
         held.append(call)
     return held
 
 
-async def _hold_when_possible(ctx: PhoneContext, call: Call) -> None:
+async def hold_or_retry(ctx: PhoneContext, call: Call) -> None:
+    """Hold ``call`` now, or, while a re-INVITE is still in progress, in the background
+    as soon as the dialog allows it: the command that needs the hold must not wait."""
+    await _now_or_retry(ctx, call, "hold", HOLDABLE)
+
+
+async def resume_or_retry(ctx: PhoneContext, call: Call) -> None:
+    """Resume ``call`` now, or in the background once its pending re-INVITE is done
+    (a transfer can fail before the hold it was asked with is even confirmed)."""
+    await _now_or_retry(ctx, call, "unhold", HOLDABLE | RESUMABLE)
+
+
+async def _now_or_retry(ctx: PhoneContext, call: Call, action: str, states: frozenset[CallState]) -> None:
+    command = ctx.engine.hold if action == "hold" else ctx.engine.unhold
+    try:
+        await command(call.session_id)
+    except WrongState as exc:
+        log.info("call %s: %s deferred (%s)", call.session_id, action, exc.message)
+        ctx.background.spawn(_retry(call, action, command, states), f"{action} call {call.session_id}")
+
+
+async def _retry(
+    call: Call, action: str, command: Callable[[str], Awaitable[None]], states: frozenset[CallState]
+) -> None:
     for delay in HOLD_RETRIES:
         await asyncio.sleep(delay)
-        if call.state not in HOLDABLE:
+        if call.state not in states:
             return
         try:
-            await ctx.engine.hold(call.session_id)
+            await command(call.session_id)
             return
         except WrongState:
             continue
-    log.warning("call %s: could not be put on hold", call.session_id)
+    log.warning("call %s: %s failed: the dialog stayed busy", call.session_id, action)
 
 
 async def hold(ctx: PhoneContext, session_id: str | None, *, toggle: bool) -> HoldOutcome:
@@ -85,12 +103,12 @@ async def hold(ctx: PhoneContext, session_id: str | None, *, toggle: bool) -> Ho
     if talking:
         target = most_recent(talking)
         assert target is not None
-        return await hold_calls(ctx, _with_conference(ctx, target))
+        return await hold_calls(ctx, _with_conference(ctx, target, HOLDABLE))
     held = ctx.registry.in_state(RESUMABLE)
     if toggle and held:
         target = most_recent(held)
         assert target is not None
-        return await resume_calls(ctx, _with_conference(ctx, target))
+        return await resume_calls(ctx, _with_conference(ctx, target, RESUMABLE))
     raise NoActiveCall("there is no connected call to hold")
 
 
@@ -103,7 +121,7 @@ async def unhold(ctx: PhoneContext, session_id: str | None) -> HoldOutcome:
     target = most_recent(held)
     if target is None:
         raise NoActiveCall("there is no held call to resume")
-    return await resume_calls(ctx, _with_conference(ctx, target))
+    return await resume_calls(ctx, _with_conference(ctx, target, RESUMABLE))
 
 
 async def hold_calls(ctx: PhoneContext, calls: list[Call]) -> HoldOutcome:
@@ -113,17 +131,19 @@ async def hold_calls(ctx: PhoneContext, calls: list[Call]) -> HoldOutcome:
 
 
 async def resume_calls(ctx: PhoneContext, calls: list[Call]) -> HoldOutcome:
-    """Resume ``calls``; any other line the agent is talking on is held first,
-    except the legs of the same conference."""
-    keep = frozenset(call.session_id for call in calls)
-    await hold_talking_calls(ctx, keep=keep)
+    """Resume ``calls``; any other line the agent is talking on is held first, except
+    the other legs of the same conference (a resumed leg rejoins the conference)."""
+    keep = {call.session_id for call in calls}
+    if any(call.conference for call in calls):
+        keep |= {other.session_id for other in ctx.registry.active() if other.conference}
+    await hold_talking_calls(ctx, keep=frozenset(keep))
     for call in calls:
         await ctx.engine.unhold(call.session_id)
     return HoldOutcome(action="resumed", calls=calls)
 
 
-def _with_conference(ctx: PhoneContext, call: Call) -> list[Call]:
-    """The call, or every leg of its conference in the same hold state."""
+def _with_conference(ctx: PhoneContext, call: Call, states: frozenset[CallState]) -> list[Call]:
+    """The call, or every leg of its conference that is in one of ``states``."""
     if not call.conference:
         return [call]
-    return [other for other in ctx.registry.active() if other.conference and other.state is call.state]
+    return [other for other in ctx.registry.active() if other.conference and other.state in states]

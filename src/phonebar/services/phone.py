@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from phonebar import __version__
+from phonebar.domain.audio import SoundPort
 from phonebar.domain.call import Call
 from phonebar.domain.events import DndChanged
 from phonebar.domain.ports import EngineInfo, EnginePort
@@ -20,6 +21,7 @@ from phonebar.domain.session_id import SessionIdFactory
 from phonebar.domain.states import EndReason
 from phonebar.domain.views import AccountView, CallView, LinesView, StatusView
 from phonebar.services import call_commands, conference, hold, media_commands
+from phonebar.services.audio_desk import AudioDesk, NullSound
 from phonebar.services.call_registry import CallRegistry
 from phonebar.services.context import PhoneContext, PhoneOptions
 from phonebar.services.event_bus import EventBus
@@ -49,6 +51,7 @@ class Phone:
         clock: Callable[[], datetime] = utc_now,
         new_session_id: Callable[[], str] | None = None,
         on_fatal: Callable[[str], None] | None = None,
+        sound: SoundPort | None = None,
     ) -> None:
         self.ctx = PhoneContext(
             engine=engine,
@@ -64,6 +67,7 @@ class Phone:
             self.ctx, self.registration, self.transfers, self._on_incoming, self._on_engine_stopped
         )
         engine.set_listener(self._facts)
+        self.audio = AudioDesk(self.ctx, sound or NullSound(), lambda: self._dnd)
         self._account = account
         self._on_fatal = on_fatal
         self._dnd = options.dnd
@@ -74,6 +78,7 @@ class Phone:
     # -- life cycle ------------------------------------------------------------
 
     async def start(self) -> EngineInfo:
+        await self.audio.sound.start()
         self._info = await self.ctx.engine.start()
         self._engine_state = "running"
         self.registration.start()
@@ -90,6 +95,7 @@ class Phone:
         self._engine_state = "stopped"
         await asyncio.sleep(0)  # let the last facts posted by the engine run
         await self.ctx.background.drain()
+        await self.audio.sound.stop()
 
     # -- queries ---------------------------------------------------------------
 
@@ -113,7 +119,7 @@ class Phone:
             lines=LinesView(max=self.ctx.registry.max_lines, in_use=self.ctx.registry.lines_in_use()),
             dnd=self._dnd,
             engine=self._engine_state,
-            audio=self._info.audio if self._info else "",
+            audio=self.audio.status_text(self._info.audio) if self._info else "",
             event_clients=self.ctx.bus.client_count,
             started_at=self._started_at,
         )

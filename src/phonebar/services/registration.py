@@ -22,7 +22,6 @@ from phonebar.services.context import PhoneContext
 
 log = logging.getLogger(__name__)
 
-PROBE_TIMEOUT = 3.0
 _BINDING_LOST = frozenset({404, 480})
 
 
@@ -64,7 +63,8 @@ class RegistrationKeeper:
         """The engine registers as it adds the account; from here on we follow and repair it."""
         if not self.active:
             return
-        self._set(RegistrationState.REGISTERING, None, "sending REGISTER")
+        if self.state is RegistrationState.UNREGISTERED:  # the registrar may have answered already
+            self._set(RegistrationState.REGISTERING, None, "sending REGISTER")
         self._task = asyncio.get_running_loop().create_task(self._supervise(), name="registration")
 
     async def stop(self) -> None:
@@ -103,7 +103,7 @@ class RegistrationKeeper:
                 await asyncio.sleep(1.0)
 
     async def _retry_after_backoff(self) -> None:
-        delay = self._backoff
+        delay = min(self._backoff, self._policy.retry_max)
         self._backoff = min(self._backoff * 2, self._policy.retry_max)
         self._set(self.state, self._view.sip_status, self._view.reason, next_retry_in=delay)
         if await self._wait_change(delay):

@@ -10,10 +10,11 @@ from phonebar.domain.dial_target import parse_dial_target
 from phonebar.domain.events import TransferFailed, TransferStarted, TransferSucceeded
 from phonebar.domain.ports import TransferStatusFact
 from phonebar.domain.session_id import check_session_id
-from phonebar.domain.states import CallState, EndReason, TransferKind
+from phonebar.domain.states import CallState, EndReason, TransferKind, TransferState
 from phonebar.errors import NoActiveCall, PhonebarError, SameCall
+from phonebar.services.conference import leave_conference
 from phonebar.services.context import PhoneContext
-from phonebar.services.hold import most_recent
+from phonebar.services.hold import hold_or_retry, most_recent, resume_or_retry, talking_calls
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,9 @@ TRANSFERABLE = frozenset({CallState.CONNECTED, CallState.HELD, CallState.REMOTE_
 
 class TransferTracker:
     """Owns the pending transfers: success ends our leg(s), failure (a 4xx-6xx NOTIFY,
-    a rejected REFER or no NOTIFY within ``transfer_timeout``) restores the call."""
+    a rejected REFER or no NOTIFY within ``transfer_timeout``) restores the call: back
+    to its state, resumed if we held it for the transfer and the agent is not talking
+    on another line by then."""
 
     def __init__(self, ctx: PhoneContext) -> None:
         self._ctx = ctx
@@ -36,7 +39,7 @@ class TransferTracker:
         held_for_transfer = not call.hold
         if held_for_transfer:
             # the caller must not hear the agent once the transfer is asked for
-            await ctx.engine.hold(call.session_id)
+            await hold_or_retry(ctx, call)
         self._begin(call, Transfer(TransferKind.BLIND, target.uri, held_for_transfer=held_for_transfer))
         try:
             await ctx.engine.transfer(call.session_id, target.uri)
@@ -59,9 +62,7 @@ class TransferTracker:
             Transfer(TransferKind.ATTENDED, partner.remote.uri, partner_session_id=partner.session_id),
         )
         self._begin(
-            partner,
-            Transfer(TransferKind.ATTENDED, call.remote.uri, partner_session_id=call.session_id),
-            timer=False,
+            partner, Transfer(TransferKind.ATTENDED, call.remote.uri, partner_session_id=call.session_id)
         )
         try:
             await ctx.engine.transfer_attended(call.session_id, partner.session_id)
@@ -80,6 +81,21 @@ class TransferTracker:
         elif fact.final:
             self._fail(call, fact.sip_status, fact.reason or "transfer ended without an answer")
 
+    def far_end_left(self, call: Call) -> None:
+        """The far end hung up while the transfer was pending: the transfer took it elsewhere
+        (a transferee may leave before it NOTIFYs; the partner of an attended transfer is
+        replaced by the INVITE with Replaces before the transferee reports success).
+        Only this leg is settled: the other leg of an attended transfer still waits for
+        the NOTIFY, or its own far end, or its timer."""
+        transfer = call.transfer
+        if call.state is not CallState.TRANSFERRING or transfer is None:
+            return
+        if transfer.state is not TransferState.PENDING:
+            return
+        self.forget(call)
+        call.finish_transfer_succeeded(None)
+        self._ctx.publish(TransferSucceeded(call=call.view(), sip_status=None))
+
     def forget(self, call: Call) -> None:
         timer = self._timers.pop(call.session_id, None)
         if timer is not None:
@@ -97,16 +113,16 @@ class TransferTracker:
             raise NoActiveCall("there is no connected or held call to transfer")
         return call
 
-    def _begin(self, call: Call, transfer: Transfer, *, timer: bool = True) -> None:
-        if call.conference:
-            call.conference = False
+    def _begin(self, call: Call, transfer: Transfer) -> None:
+        """Every transferring call has a timer, the partner of an attended transfer too:
+        no call can stay ``transferring`` for good, whatever the far ends do."""
+        leave_conference(self._ctx, call)
         call.begin_transfer(transfer)
         self._ctx.publish(TransferStarted(call=call.view(), kind=transfer.kind, target=transfer.target))
-        if timer:
-            loop = asyncio.get_running_loop()
-            self._timers[call.session_id] = loop.call_later(
-                self._ctx.options.transfer_timeout, self._timed_out, call
-            )
+        loop = asyncio.get_running_loop()
+        self._timers[call.session_id] = loop.call_later(
+            self._ctx.options.transfer_timeout, self._timed_out, call
+        )
 
     def _timed_out(self, call: Call) -> None:
         self._timers.pop(call.session_id, None)
@@ -115,9 +131,8 @@ class TransferTracker:
             self._fail(call, None, f"no answer to the transfer within {seconds:g} s")
 
     def _succeed(self, call: Call, sip_status: int) -> None:
-        self.forget(call)
-        legs = [call, *self._partner(call)]
-        for leg in legs:
+        for leg in [call, *self._partner(call)]:
+            self.forget(leg)
             leg.finish_transfer_succeeded(sip_status)
             leg.pending_end_reason = EndReason.TRANSFERRED
             self._ctx.publish(TransferSucceeded(call=leg.view(), sip_status=sip_status))
@@ -126,16 +141,18 @@ class TransferTracker:
             )
 
     def _fail(self, call: Call, sip_status: int | None, reason: str) -> None:
-        self.forget(call)
         log.warning("call %s: transfer failed (%s %s)", call.session_id, sip_status, reason)
         for leg in [call, *self._partner(call)]:
+            self.forget(leg)
             transfer = leg.transfer
             leg.finish_transfer_failed(sip_status, reason)
             self._ctx.publish(TransferFailed(call=leg.view(), sip_status=sip_status, reason=reason))
-            if transfer is not None and transfer.held_for_transfer:
-                self._ctx.background.spawn(
-                    self._ctx.engine.unhold(leg.session_id), f"resume call {leg.session_id}"
-                )
+            if transfer is not None and transfer.held_for_transfer and not self._talking_besides(leg):
+                self._ctx.background.spawn(resume_or_retry(self._ctx, leg), f"resume call {leg.session_id}")
+
+    def _talking_besides(self, call: Call) -> bool:
+        """The agent took another line meanwhile: the call comes back held, not over it."""
+        return any(other is not call for other in talking_calls(self._ctx))
 
     def _partner(self, call: Call) -> list[Call]:
         if call.transfer is None or call.transfer.partner_session_id is None:

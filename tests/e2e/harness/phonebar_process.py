@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ class PhonebarProcess:
         tone: Path | None = None,
         settings: dict[str, dict[str, Any]] | None = None,
         lifetime: float = 300.0,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.name = name
         self.folder = folder / name
@@ -43,7 +45,8 @@ class PhonebarProcess:
             "sip": {"port": self.sip_port, "rtp_port": free_rtp_range(), "rtp_port_range": 40},
             "api": {"port": self.api_port},
             "calls": {"auto_answer": auto_answer},
-            "audio": {"record_dir": str(self.record_dir)},
+            # no sound devices unless a test gives it some (a PulseAudio server of its own)
+            "audio": {"record_dir": str(self.record_dir), "backend": "none"},
             "history": {"path": str(self.folder / "history.sqlite3")},
             "log": {"level": "debug", "sip_level": 3},
         }
@@ -63,8 +66,15 @@ class PhonebarProcess:
         self.config_path = self.folder / "phonebar.toml"
         self.config_path.write_text(tomli_w.dumps(config))
         self.lifetime = lifetime
+        self.env = env
         self.process: ManagedProcess | None = None
         self.api = httpx.Client(base_url=f"http://127.0.0.1:{self.api_port}", timeout=10.0)
+        if config["api"].get("token"):
+            self.api.headers["Authorization"] = f"Bearer {config['api']['token']}"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
 
     @property
     def sip_uri(self) -> str:
@@ -76,6 +86,7 @@ class PhonebarProcess:
             f"phonebar:{self.name}",
             [sys.executable, "-m", "phonebar", "run", "--config", str(self.config_path)],
             log_path=self.folder / "phonebar.log",
+            env=self.env,
             lifetime=self.lifetime,
         )
         wait_until(self._healthy, timeout=START_TIMEOUT, what=f"{self.name} to serve its API")
@@ -109,6 +120,20 @@ class PhonebarProcess:
     def status(self) -> dict[str, Any]:
         result: dict[str, Any] = self.ok("/api/status")
         return result
+
+    def replayed_events(self, quiet: float = 0.3) -> list[dict[str, Any]]:
+        """Every event still in the daemon's replay buffer, read from /api/events?since=0
+        until the stream has been quiet for ``quiet`` seconds."""
+        events: list[dict[str, Any]] = []
+        timeout = httpx.Timeout(5.0, read=quiet)
+        try:
+            with self.api.stream("GET", "/api/events", params={"since": 0}, timeout=timeout) as stream:
+                for line in stream.iter_lines():
+                    if line.startswith("data: "):
+                        events.append(json.loads(line[6:]))
+        except httpx.ReadTimeout:
+            pass
+        return events
 
     def wait_registration(self, state: str, timeout: float = 15.0) -> dict[str, Any]:
         return wait_until(

@@ -20,12 +20,23 @@ def _free(port: int, kinds: tuple[int, ...]) -> bool:
     return True
 
 
+def _below_ephemeral() -> int:
+    """The last port below the kernel's ephemeral range: a port there is never taken by
+    some program's outgoing connection while a daemon that owns it restarts."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as ranges:
+            first = int(ranges.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        first = 32768
+    return max(first - 1, 21000)
+
+
 def free_port(*, udp: bool = True, tcp: bool = True) -> int:
     """A port free for both UDP and TCP on 127.0.0.1, never handed out twice in this run."""
     kinds = tuple(kind for kind, wanted in ((socket.SOCK_DGRAM, udp), (socket.SOCK_STREAM, tcp)) if wanted)
     with _lock:
         for _ in range(500):
-            port = random.randint(20000, 39999)
+            port = random.randint(20000, _below_ephemeral())
             if port not in _handed_out and _free(port, kinds):
                 _handed_out.add(port)
                 return port
