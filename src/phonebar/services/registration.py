@@ -32,7 +32,7 @@ class RegistrationPolicy:
     retry_max: float
     keepalive: float  # 0 = no probing
     first_retry: float = 1.0  # the back-off doubles from here up to retry_max
-    probe_timeout: float = PROBE_TIMEOUT
+    probe_timeout: float = 3.0  # an OPTIONS unanswered this long means the registrar is down
 
 
 class RegistrationKeeper:

@@ -33,6 +33,7 @@ class PhonebarProcess:
         settings: dict[str, dict[str, Any]] | None = None,
         lifetime: float = 300.0,
         env: dict[str, str] | None = None,
+        program: tuple[str, ...] = ("-m", "phonebar", "run"),
     ) -> None:
         self.name = name
         self.folder = folder / name
@@ -67,9 +68,11 @@ class PhonebarProcess:
         self.config_path.write_text(tomli_w.dumps(config))
         self.lifetime = lifetime
         self.env = env
+        self.program = program  # what runs under the interpreter, given --config FILE
         self.process: ManagedProcess | None = None
         self.api = httpx.Client(base_url=f"http://127.0.0.1:{self.api_port}", timeout=10.0)
         if config["api"].get("token"):
+            # with api.token set, the harness is a client that knows it (tests of the token bypass it)
             self.api.headers["Authorization"] = f"Bearer {config['api']['token']}"
 
     @property
@@ -84,7 +87,7 @@ class PhonebarProcess:
     def start(self, *, wait_registered: bool = True) -> PhonebarProcess:
         self.process = ManagedProcess(
             f"phonebar:{self.name}",
-            [sys.executable, "-m", "phonebar", "run", "--config", str(self.config_path)],
+            [sys.executable, *self.program, "--config", str(self.config_path)],
             log_path=self.folder / "phonebar.log",
             env=self.env,
             lifetime=self.lifetime,
