@@ -106,7 +106,9 @@ class FakeEngine:
             return
         ok = self.register_status == 200
         self.emit(
-            RegistrationFact(ok, self.register_status, "OK" if ok else "Forbidden", expires=300 if ok else None)
+            RegistrationFact(
+                ok, self.register_status, "OK" if ok else "Forbidden", expires=300 if ok else None
+            )
         )
 
     async def probe_registrar(self) -> int:

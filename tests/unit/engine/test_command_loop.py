@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from phonebar.engine.command_loop import CommandLoop, is_fatal
@@ -57,3 +59,34 @@ def test_a_cancelled_command_is_skipped() -> None:
     assert future.cancel()
     loop.run_pending()
     assert ran == []
+
+
+class Tracked:
+    """Records the thread it is destroyed on (as a pjsua2 object's destructor would run there)."""
+
+    def __init__(self, log: list[str]) -> None:
+        self._log = log
+
+    def __del__(self) -> None:
+        self._log.append(threading.current_thread().name)
+
+
+def test_an_error_leaves_the_engine_thread_without_the_objects_its_frames_held() -> None:
+    loop = CommandLoop()
+    destroyed: list[str] = []
+
+    def failing_command() -> None:
+        call = Tracked(destroyed)  # what a command's frame holds: the SipCall it worked on
+        try:
+            raise KeyError(id(call))
+        except KeyError:
+            raise CallNotFound("x-1") from None  # as pj_errors translates, with a __context__
+
+    future = loop.submit(failing_command)
+    engine = threading.Thread(target=loop.run_pending, name="pjsip")
+    engine.start()
+    engine.join(timeout=5)
+    error = future.exception(timeout=1)
+    assert isinstance(error, CallNotFound)
+    assert destroyed == ["pjsip"]  # released on the engine thread, not by whoever drops the error
+    assert error.__traceback__ is not None  # the traceback itself is kept, for the log
