@@ -247,7 +247,7 @@ def create_app(settings: Settings, daemon: Daemon | None = None) -> FastAPI:
     app.state.phone = daemon.phone
     app.state.settings = settings
     install_error_handlers(app)
-    install_openapi(app)
+    install_openapi(app, public_paths=web.PUBLIC_ROUTES)
     for module in (calls, call_control, hold, transfer, conference, media, audio, dnd, status, events, web):
         app.include_router(module.router)
     token = settings.api.token.get_secret_value() if settings.api.token else None

@@ -231,33 +231,37 @@ async def test_an_allowed_websocket_opens(guarded: ApiRig) -> None:
 # -- the token -----------------------------------------------------------------------
 
 
-async def every_get_route(rig: ApiRig) -> list[str]:
-    """A concrete URL for every GET operation of the OpenAPI document."""
+async def every_get_route(rig: ApiRig) -> dict[str, bool]:
+    """A concrete URL for every GET operation of the OpenAPI document, and whether the
+    document says it needs the token."""
     document = (await rig.client.get("/openapi.json", headers={"Authorization": f"Bearer {TOKEN}"})).json()
     filled = {
         "{session_id}": "k3f9q2-1",
         "{partner_session_id}": "k3f9q2-2",
         "{digits}": "12",
         "{number}": "1001",
+        "{name}": "bar.js",
     }
-    urls = []
+    urls = {}
     for path, operations in document["paths"].items():
         if "get" in operations:
             for placeholder, value in filled.items():
                 path = path.replace(placeholder, value)
-            urls.append(path)
-    return [*urls, "/openapi.json", "/docs", "/api/no-such-route"]
+            urls[path] = "security" in operations["get"]
+    return {**urls, "/openapi.json": True, "/docs": True, "/api/no-such-route": True}
 
 
-async def test_with_a_token_every_route_but_health_needs_it(tokened: ApiRig) -> None:
+async def test_with_a_token_every_route_but_health_and_the_pages_needs_it(tokened: ApiRig) -> None:
     urls = await every_get_route(tokened)
     assert len(urls) > 25
-    for url in urls:
+    public = sorted(url for url, needs_token in urls.items() if not needs_token)
+    assert public == ["/", "/api/health", "/bar/bar.js", "/example", "/example/phonebar-example.html"]
+    for url, needs_token in urls.items():
         if url == "/api/events":
             continue  # a stream: checked below without reading it
         response = await tokened.client.get(url)
-        if url == "/api/health":
-            assert response.status_code == 200
+        if not needs_token:
+            assert response.status_code == 200, url
             continue
         assert response.status_code == 401, url
         assert error_code(response) == "unauthorized"

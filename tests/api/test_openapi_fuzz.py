@@ -7,15 +7,22 @@ import schemathesis
 from schemathesis import GenerationMode
 
 from phonebar.app import Daemon, create_app
+from phonebar.audio.sound_system import SoundConfig, SoundSystem
 from phonebar.config import Settings, load_settings
 from phonebar.engine.fake_engine import FakeEngine
 from tests.openapi_fuzz import fuzz
+from tests.unit.audio.fake_backend import FakeBackend
 
 
 def answering_engine(settings: Settings, new_session_id):  # type: ignore[no-untyped-def]
     engine = FakeEngine(new_session_id)
     engine.auto_confirm_dial = True  # calls connect, so hold, transfer, DTMF and mute get exercised
     return engine
+
+
+def fake_sound(settings: Settings) -> SoundSystem:
+    """Sound devices that exist (a fake backend), so the audio routes are reached too."""
+    return SoundSystem(SoundConfig(), probe=FakeBackend().probe)
 
 
 def test_fuzzing_the_openapi_finds_no_server_error() -> None:
@@ -25,7 +32,7 @@ def test_fuzzing_the_openapi_finds_no_server_error() -> None:
         # schemathesis' in-process client calls itself "testserver"
         overrides={"account.domain": "pbx.test", "api.allowed_hosts": '["testserver"]'},
     )
-    daemon = Daemon(settings, engine_factory=answering_engine)
+    daemon = Daemon(settings, engine_factory=answering_engine, sound_factory=fake_sound)
     app = create_app(settings, daemon)  # schemathesis runs its lifespan: the daemon starts there
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
