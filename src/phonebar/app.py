@@ -257,5 +257,6 @@ def create_app(settings: Settings, daemon: Daemon | None = None) -> FastAPI:
         allowed_origins=settings.api.allowed_origins,
         token=token,
         public_paths=web.PUBLIC_PAGES,
+        navigable_paths=web.NAVIGABLE_PAGES,
     )
     return app

@@ -24,7 +24,10 @@ router = APIRouter(tags=["pages"], default_response_class=FileResponse)
 
 EXAMPLE_DOWNLOAD = f"/example/{EXAMPLE_FILE_NAME}"
 PUBLIC_PAGES = frozenset({"/", "/example", EXAMPLE_DOWNLOAD, *(f"/bar/{name}" for name in BAR_ASSETS)})
-# the same, as the OpenAPI document spells them
+# what another site may link to (a top-level navigation, never a frame): the bar only.
+# The example page takes its API address from ?api=, which a link could point elsewhere.
+NAVIGABLE_PAGES = frozenset({"/"})
+# the public pages, as the OpenAPI document spells them
 PUBLIC_ROUTES = frozenset({"/", "/bar/{name}", "/example", EXAMPLE_DOWNLOAD})
 
 HTML = "text/html; charset=utf-8"
