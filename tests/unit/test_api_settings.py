@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from phonebar.config import load_settings
@@ -105,3 +107,35 @@ def test_origins_and_hosts_are_compared_in_lower_case() -> None:
 def test_allowed_hosts_are_bare_names(host: str) -> None:
     with pytest.raises(ConfigError, match=r"api\.allowed_hosts"):
         settings(**{"api.allowed_hosts": f'["{host}"]'})
+
+
+def test_the_daemon_says_at_start_who_may_reach_the_api(caplog: pytest.LogCaptureFixture) -> None:
+    from phonebar.server import log_exposure
+
+    caplog.set_level(logging.INFO, logger="phonebar.server")
+    log_exposure(settings().api)
+    assert [record.getMessage() for record in caplog.records] == [
+        "API: no token (api.token): any program on this machine may call it; web pages are "
+        "held off by the Host and Origin checks"
+    ]
+    caplog.clear()
+    opened = settings(
+        **{
+            "api.token": TOKEN,
+            "api.allowed_origins": '["https://crm.example.com", "null"]',
+            "api.allowed_hosts": '["agent-pc.lan"]',
+        }
+    )
+    log_exposure(opened.api)
+    lines = [(record.levelname, record.getMessage()) for record in caplog.records]
+    assert lines == [
+        ("INFO", "API: a token is needed on every route but /api/health and the pages"),
+        ("INFO", "API: web pages from https://crm.example.com may call it (CORS)"),
+        (
+            "WARNING",
+            'API: api.allowed_origins has "null": pages opened from disk send it, and so do '
+            "sandboxed frames on any web site; only the token keeps those sites from placing calls",
+        ),
+        ("INFO", "API: Host names accepted beyond loopback: agent-pc.lan"),
+    ]
+    assert TOKEN not in caplog.text
