@@ -42,7 +42,7 @@ from phonebar.engine.media_router import MediaRouter
 from phonebar.engine.pj_errors import pj_errors
 from phonebar.engine.sip_account import SipAccount
 from phonebar.engine.sip_call import SipCall
-from phonebar.engine.sip_message import parse_headers
+from phonebar.engine.sip_message import clean_fact, parse_headers
 from phonebar.errors import EngineUnavailable, PhonebarError, WrongState
 
 log = logging.getLogger(__name__)
@@ -169,7 +169,7 @@ class PjsipEngine:
         if loop is None or listener is None:
             return
         try:
-            loop.call_soon_threadsafe(listener, fact)
+            loop.call_soon_threadsafe(listener, clean_fact(fact))
         except RuntimeError:
             pass  # the asyncio loop is closed: the daemon is exiting
 
