@@ -45,6 +45,7 @@ from phonebar.services.registration import RegistrationPolicy
 
 if TYPE_CHECKING:
     from phonebar.audio.sound_system import SoundSystem
+    from phonebar.engine.engine_config import EngineConfig
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +71,11 @@ def sound_system(settings: Settings) -> SoundSystem:
     )
 
 
-def pjsip_engine(
-    settings: Settings, new_session_id: Callable[[], str], sound: SoundSystem | None = None
-) -> EnginePort:
+def engine_config(settings: Settings) -> EngineConfig:
     from phonebar.engine.engine_config import AccountConfig, EngineConfig
-    from phonebar.engine.pjsip_engine import PjsipEngine
 
     account = settings.account
-    config = EngineConfig(
+    return EngineConfig(
         account=AccountConfig(
             server=account.server,
             domain=account.sip_domain,
@@ -100,7 +98,14 @@ def pjsip_engine(
         sip_log_level=settings.log.sip_level,
         user_agent=f"phonebar/{__version__}",
     )
-    return PjsipEngine(config, new_session_id, sound.bridge if sound is not None else None)
+
+
+def pjsip_engine(
+    settings: Settings, new_session_id: Callable[[], str], sound: SoundSystem | None = None
+) -> EnginePort:
+    from phonebar.engine.pjsip_engine import PjsipEngine
+
+    return PjsipEngine(engine_config(settings), new_session_id, sound.bridge if sound is not None else None)
 
 
 class Daemon:
