@@ -1,5 +1,5 @@
-"""Fuzzing the API from its own OpenAPI document with schemathesis, shared by the API test
-(in-process, over the FakeEngine) and the end-to-end test (a real daemon).
+"""Fuzzing the API from its own OpenAPI document with schemathesis (tests/api, in-process,
+over the FakeEngine: a real daemon would dial the random hosts of random ``sip:`` URIs).
 
 Every operation but the event stream gets schema-valid and schema-invalid requests;
 each answer is checked by schemathesis' default checks (never a 5xx; status, content
