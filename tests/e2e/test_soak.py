@@ -14,7 +14,7 @@ CALLS = 300
 SAMPLE_EVERY = 50
 # The first ~200 calls fill what is bounded by design: the 64 recently ended calls kept
 # for /api/calls/{id}, the event buffer, PJSIP's pool cache, Python's allocator. Measured
-# (1200 calls): +7 MB over the first 200, then +0.4 MB over the next 1000.
+# (700 calls): +7 MB over the first 200, then +0.4 MB over the next 500.
 TOTAL_GROWTH_MAX_MB = 15.0
 LAST_HUNDRED_GROWTH_MAX_MB = 1.5
 
