@@ -8,6 +8,7 @@ caller, like the CLI, already started the :class:`Daemon` itself).
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
 import re
 from collections.abc import AsyncIterator, Callable
@@ -20,6 +21,7 @@ from phonebar import __version__
 from phonebar.api.browser_guard import BrowserGuard
 from phonebar.api.errors import install_error_handlers
 from phonebar.api.event_stream import StreamOptions
+from phonebar.api.openapi import install_openapi
 from phonebar.api.routers import (
     audio,
     call_control,
@@ -54,6 +56,7 @@ from phonebar.services.registration import RegistrationPolicy
 
 if TYPE_CHECKING:
     from phonebar.audio.sound_system import SoundSystem
+    from phonebar.engine.engine_config import EngineConfig
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +82,11 @@ def sound_system(settings: Settings) -> SoundSystem:
     )
 
 
-def pjsip_engine(
-    settings: Settings, new_session_id: Callable[[], str], sound: SoundSystem | None = None
-) -> EnginePort:
+def engine_config(settings: Settings) -> EngineConfig:
     from phonebar.engine.engine_config import AccountConfig, EngineConfig
-    from phonebar.engine.pjsip_engine import PjsipEngine
 
     account = settings.account
-    config = EngineConfig(
+    return EngineConfig(
         account=AccountConfig(
             server=account.server,
             domain=account.sip_domain,
@@ -109,13 +109,23 @@ def pjsip_engine(
         sip_log_level=settings.log.sip_level,
         user_agent=f"phonebar/{__version__}",
     )
-    return PjsipEngine(config, new_session_id, sound.bridge if sound is not None else None)
+
+
+def pjsip_engine(
+    settings: Settings, new_session_id: Callable[[], str], sound: SoundSystem | None = None
+) -> EnginePort:
+    from phonebar.engine.pjsip_engine import PjsipEngine
+
+    return PjsipEngine(engine_config(settings), new_session_id, sound.bridge if sound is not None else None)
 
 
 class Daemon:
     """Everything that runs: bus, sound devices, engine, phone. ``start`` and ``stop`` are
     idempotent. Without an ``engine_factory`` it is the real thing: PJSIP on the sound
-    devices; with one (tests), the sound devices are ``sound_factory``'s, else none."""
+    devices; with one (tests), the sound devices are ``sound_factory``'s, else none.
+
+    ``on_fatal`` (settable until the engine dies) is told when the engine thread died.
+    """
 
     def __init__(
         self,
@@ -125,6 +135,7 @@ class Daemon:
         sound_factory: SoundFactory | None = None,
     ) -> None:
         self.settings = settings
+        self.on_fatal = on_fatal
         new_session_id = SessionIdFactory()
         self.bus = EventBus(
             buffer_size=settings.events.buffer, queue_size=settings.events.client_queue, clock=utc_now
@@ -150,7 +161,7 @@ class Daemon:
             ),
             account_view(settings),
             new_session_id=new_session_id,
-            on_fatal=on_fatal,
+            on_fatal=self._engine_died,
             sound=sound,
         )
         self.history = SqliteHistory(settings.history_path(), keep=settings.history.keep)
@@ -160,6 +171,10 @@ class Daemon:
         self.bus.add_listener(self.cti)
         self.started = False
         self.info: EngineInfo | None = None
+
+    def _engine_died(self, error: str) -> None:
+        if self.on_fatal is not None:
+            self.on_fatal(error)
 
     async def start(self) -> EngineInfo:
         """Open the history (a ConfigError if it cannot be used), then start the engine."""
@@ -260,6 +275,18 @@ def _aor(settings: Settings) -> str:
     return f"sip:phonebar@{settings.sip.bind}:{settings.sip.port}"
 
 
+def _bound_address(host: str) -> list[str]:
+    """The address the API listens on is a Host name its clients may use: DNS rebinding
+    needs a name the attacker controls, never an IP literal. 0.0.0.0 names no one."""
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return []
+    if address.is_unspecified:
+        return []
+    return [f"[{address}]" if address.version == 6 else str(address)]
+
+
 def _operation_id(route: APIRoute) -> str:
     return route.name
 
@@ -293,6 +320,7 @@ def create_app(settings: Settings, daemon: Daemon | None = None) -> FastAPI:
     app.state.cti = daemon.cti
     app.state.stream_options = StreamOptions(write_timeout=settings.events.write_timeout)
     install_error_handlers(app)
+    install_openapi(app, public_paths=web.PUBLIC_ROUTES)
     # Starlette tries routes in order: the two that CRMs and bars poll come first
     for module in (
         status,
@@ -312,9 +340,10 @@ def create_app(settings: Settings, daemon: Daemon | None = None) -> FastAPI:
     token = settings.api.token.get_secret_value() if settings.api.token else None
     app.add_middleware(
         BrowserGuard,
-        allowed_hosts=settings.api.allowed_hosts,
+        allowed_hosts=[*settings.api.allowed_hosts, *_bound_address(settings.api.host)],
         allowed_origins=settings.api.allowed_origins,
         token=token,
         public_paths=web.PUBLIC_PAGES,
+        navigable_paths=web.NAVIGABLE_PAGES,
     )
     return app

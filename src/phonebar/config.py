@@ -176,8 +176,14 @@ class ApiSettings(_Section):
     @field_validator("token")
     @classmethod
     def _token(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and len(value.get_secret_value()) < 16:
+        if value is None:
+            return None
+        secret = value.get_secret_value()
+        if len(secret) < 16:
             raise ValueError("must be at least 16 characters")
+        # it travels in a header and in ?token=: printable ASCII, nothing to quote or trim
+        if len(secret) > 256 or not all("!" <= ch <= "~" for ch in secret):
+            raise ValueError("must be 16 to 256 printable ASCII characters without spaces")
         return value
 
     @model_validator(mode="after")
@@ -186,6 +192,12 @@ class ApiSettings(_Section):
             raise ValueError(
                 f"api.host is {self.host!r}, which other machines can reach: set api.token "
                 "(PHONEBAR_API_TOKEN) before binding the API beyond loopback"
+            )
+        if "null" in self.allowed_origins and self.token is None:
+            # any web site can send "Origin: null" (a sandboxed iframe), so it proves nothing
+            raise ValueError(
+                'api.allowed_origins has "null", which any web page can send from a sandboxed '
+                "frame: set api.token (PHONEBAR_API_TOKEN) as well"
             )
         return self
 

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Generator
 import uvicorn
 
 from phonebar.app import Daemon, create_app
-from phonebar.config import Settings
+from phonebar.config import ApiSettings, Settings
 from phonebar.errors import ConfigError, PhonebarError
 from phonebar.http_protocols import ControlledHttpToolsProtocol, ControlledWebSocketProtocol
 
@@ -71,6 +71,28 @@ class _Server(uvicorn.Server):
             self.should_exit = True
 
 
+def log_exposure(api: ApiSettings) -> None:
+    """Say at start who may reach the API, and what holds the others off (the token itself
+    is never named)."""
+    if api.token is None:
+        log.info(
+            "API: no token (api.token): any program on this machine may call it; web pages are "
+            "held off by the Host and Origin checks"
+        )
+    else:
+        log.info("API: a token is needed on every route but /api/health and the pages")
+    extra = [origin for origin in api.allowed_origins if origin != "null"]
+    if extra:
+        log.info("API: web pages from %s may call it (CORS)", ", ".join(extra))
+    if "null" in api.allowed_origins:
+        log.warning(
+            'API: api.allowed_origins has "null": pages opened from disk send it, and so do '
+            "sandboxed frames on any web site; only the token keeps those sites from placing calls"
+        )
+    if api.allowed_hosts:
+        log.info("API: Host names accepted beyond loopback: %s", ", ".join(api.allowed_hosts))
+
+
 def bind_api_socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and
@@ -99,7 +121,8 @@ async def serve(settings: Settings, daemon: Daemon | None = None) -> int:
         if server is not None:
             server.should_exit = True
 
-    daemon = daemon or Daemon(settings, on_fatal=on_fatal)
+    daemon = daemon or Daemon(settings)
+    daemon.on_fatal = on_fatal
     try:
         sock = bind_api_socket(settings.api.host, settings.api.port)
         info = await daemon.start()
@@ -120,8 +143,10 @@ async def serve(settings: Settings, daemon: Daemon | None = None) -> int:
         ws=ControlledWebSocketProtocol,
     )
     server = _Server(config, daemon.stop)
+    server.should_exit = exit_code == EXIT_ENGINE_DIED  # it may have died while we got here
     port = sock.getsockname()[1]
     log.info("phonebar ready: API on http://%s:%s, SIP on %s", settings.api.host, port, info.sip_address)
+    log_exposure(settings.api)
     try:
         await server.serve(sockets=[sock])
     finally:

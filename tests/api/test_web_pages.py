@@ -75,3 +75,34 @@ async def test_pages_keep_the_host_and_origin_checks(api: ApiRig) -> None:
     assert rebinding.status_code == 403
     framed = await api.client.get("/", headers={"Sec-Fetch-Site": "cross-site"})
     assert framed.status_code == 403
+
+
+LINK = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
+
+
+async def test_another_site_may_link_to_the_bar(api: ApiRig) -> None:
+    for site in ("cross-site", "same-site"):
+        opened = await api.client.get("/", headers={**LINK, "Sec-Fetch-Site": site, "Sec-Fetch-User": "?1"})
+        assert opened.status_code == 200, opened.text
+        assert opened.headers["x-frame-options"] == "DENY"
+        assert "access-control-allow-origin" not in opened.headers
+
+
+async def test_only_a_link_to_the_bar_and_only_a_link(api: ApiRig) -> None:
+    refused = [
+        ("GET", "/api/originate/1001", LINK),  # a link that dials
+        ("GET", "/api/dnd/on", LINK),
+        ("GET", "/example", LINK),  # its ?api= could point the page elsewhere
+        ("GET", "/bar/bar.js", LINK),
+        ("GET", "/", {**LINK, "Sec-Fetch-Dest": "iframe"}),  # a frame
+        ("GET", "/", {**LINK, "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"}),
+        ("GET", "/", {**LINK, "Origin": "https://attacker.example"}),
+        ("POST", "/", LINK),
+        ("POST", "/api/originate/1001", LINK),  # a form's navigation without an Origin
+    ]
+    for method, path, headers in refused:
+        response = await api.client.request(method, path, headers=headers)
+        assert response.status_code == 403, (method, path, headers)
+        assert error_code(response) == "forbidden_origin"
+    assert api.engine.names().count("dial") == 0
+    assert api.daemon.phone.calls() == []

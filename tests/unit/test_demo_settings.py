@@ -10,12 +10,14 @@ import pytest
 from phonebar.demo import demo_settings
 
 
-def test_the_environment_and_set_reach_the_demo_agent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_environment_and_set_reach_the_demo_agent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PHONEBAR_API_ALLOWED_ORIGINS", '["null"]')
     monkeypatch.setenv("PHONEBAR_API_TOKEN", "a-token-of-twenty-chars")
     monkeypatch.setenv("PHONEBAR_API_PORT", "1234")  # the demo's own port wins
     config = tmp_path / "agent.toml"
-    config.write_text('[calls]\nauto_answer = true\n')
+    config.write_text("[calls]\nauto_answer = true\n")
     settings = demo_settings(9888, 5060, tmp_path, config=config, overrides={"log.level": "debug"})
     assert settings.api.allowed_origins == ["null"]
     assert settings.api.token is not None

@@ -13,13 +13,18 @@ A GET that dials is a toll-fraud hole: any page the agent visits could embed
    cross-site`` or ``same-site`` (an ``<img>``, a no-cors fetch, a link) is
    refused, and so is a foreign ``Referer`` from a browser too old to send
    ``Sec-Fetch-Site``. Clients that send none of these (curl, server-side CRM
-   code) pass.
+   code) pass. One exception: a top-level navigation (``Sec-Fetch-Mode: navigate``
+   and ``Sec-Fetch-Dest: document``, a GET) to one of ``navigable_paths``, the
+   agent's bar: a CRM may link to it. It is a static page with no side effect that
+   no one can frame, and its own requests are same-origin. A link to any other
+   path, ``/api/originate`` above all, stays refused.
 4. **Token**: when ``api.token`` is set, every path but the health check and the
    static pages (``public_paths``: they hold no secret) needs
    ``Authorization: Bearer <token>`` or ``?token=<token>``, compared in constant
    time.
 
-CORS headers go only to allowed origins.
+CORS headers go only to allowed origins. A refusal is logged with the path, never the
+query string (``?token=``), and never the Authorization header.
 """
 
 from __future__ import annotations
@@ -44,6 +49,8 @@ _CORS_HEADERS = "Authorization, Content-Type, Last-Event-ID"
 
 
 class BrowserGuard:
+    """Pure ASGI middleware in front of every route; ``refused`` counts the requests it turned away."""
+
     def __init__(
         self,
         app: ASGIApp,
@@ -52,9 +59,11 @@ class BrowserGuard:
         allowed_origins: Iterable[str] = (),
         token: str | None = None,
         public_paths: Iterable[str] = (),
+        navigable_paths: Iterable[str] = (),
     ) -> None:
         self._app = app
         self._public = PUBLIC_PATHS | frozenset(public_paths)
+        self._navigable = frozenset(navigable_paths)
         self._hosts = LOOPBACK_NAMES | {host.lower() for host in allowed_hosts}
         self._origins = frozenset(origin.lower() for origin in allowed_origins)
         self._token = token.encode() if token else None
@@ -76,17 +85,20 @@ class BrowserGuard:
             ):
                 await self._preflight(origin, headers, send)
                 return
-            cors_origin = self._check_origin(origin, host, headers)
+            cors_origin = self._check_origin(origin, host, headers, self._is_navigation(scope, headers))
             self._check_token(scope, headers)
         except PhonebarError as error:
             self.refused += 1
+            # the path only: a query string may carry the token
             log.warning(
-                "refused %s %s: %s (Host %r, Origin %r)",
+                "refused %s %s (%s): %s (Host %r, Origin %r, Sec-Fetch-Site %r)",
                 scope.get("method", "WS"),
                 scope["path"],
+                error.code,
                 error.message,
                 headers.get("host"),
                 origin,
+                headers.get("sec-fetch-site"),
             )
             # an allowed origin may read why (a missing token): without CORS headers the
             # browser would hide the answer behind an opaque network error
@@ -113,7 +125,19 @@ class BrowserGuard:
             )
         return host_header.lower()
 
-    def _check_origin(self, origin: str | None, host: str, headers: dict[str, str]) -> str | None:
+    def _is_navigation(self, scope: Scope, headers: dict[str, str]) -> bool:
+        """A browser opening a navigable page as a whole document (a link, not a frame)."""
+        return (
+            scope["type"] == "http"
+            and scope["method"] == "GET"
+            and scope["path"] in self._navigable
+            and headers.get("sec-fetch-mode") == "navigate"
+            and headers.get("sec-fetch-dest") == "document"
+        )
+
+    def _check_origin(
+        self, origin: str | None, host: str, headers: dict[str, str], navigation: bool = False
+    ) -> str | None:
         """Returns the origin to send CORS headers to, if any."""
         own = {f"http://{host}", f"https://{host}"}
         if origin is not None:
@@ -127,7 +151,7 @@ class BrowserGuard:
                 code="forbidden_origin",
             )
         fetch_site = headers.get("sec-fetch-site")
-        if fetch_site in ("cross-site", "same-site"):
+        if fetch_site in ("cross-site", "same-site") and not navigation:
             raise Forbidden(
                 f"cross-site requests without an allowed Origin are refused (Sec-Fetch-Site: {fetch_site})",
                 code="forbidden_origin",

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 
 from phonebar.errors import BadInput, MethodNotAllowed, NotFound, PhonebarError
 
@@ -33,10 +34,21 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         error = NotFound(f"no such route: {request.method} {request.url.path}")
     elif exc.status_code == 405:
         error = MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
+        # GET and POST of a command are two routes: Starlette names only the first one's method
+        return error_response(error, headers={"Allow": ", ".join(_allowed_methods(request))})
     else:
         error = PhonebarError(str(exc.detail), code="http_error")
         error.status = exc.status_code  # type: ignore[misc]
     return error_response(error, headers=dict(exc.headers or {}))
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    methods: set[str] = set()
+    probe = {**request.scope, "method": "_"}  # a path match with a method no route has is PARTIAL
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods and route.matches(probe)[0] is Match.PARTIAL:
+            methods |= route.methods
+    return sorted(methods)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -18,13 +18,21 @@ MAX_INPUT = 256
 MAX_DIGITS = 32
 SEPARATORS = str.maketrans("", "", " -.()")
 _NUMBER = re.compile(rf"\+?[0-9*#]{{1,{MAX_DIGITS}}}", re.ASCII)
+# The patterns are spelt without flags (explicit [sS]-style cases, no named groups in
+# DIAL_TARGET_PATTERN) so that the OpenAPI document can publish exactly what is accepted.
+_SEP = r"[ ().-]*"
+NUMBER_PATTERN = rf"{_SEP}(?:\+{_SEP})?(?:[0-9*#]{_SEP}){{1,{MAX_DIGITS}}}"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
 _HOST = rf"(?:\[[0-9A-Fa-f:.]{{2,45}}\]|{_LABEL}(?:\.{_LABEL})*)"
-_SIP_URI = re.compile(
-    r"(?P<scheme>sips?):(?:(?P<user>[A-Za-z0-9._~+*!#-]{1,64})@)?(?P<host>" + _HOST + r")"
-    r"(?::(?P<port>[0-9]{1,5}))?(?P<params>;transport=(?:udp|tcp|tls))?",
-    re.ASCII | re.IGNORECASE,
+_PORT = r"(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+_TRANSPORT = r";[tT][rR][aA][nN][sS][pP][oO][rR][tT]=(?:[uU][dD][pP]|[tT][cC][pP]|[tT][lL][sS])"
+_SIP_URI_NAMED = (
+    r"(?P<scheme>[sS][iI][pP][sS]?):(?:(?P<user>[A-Za-z0-9._~+*!#-]{1,64})@)?"
+    rf"(?P<host>{_HOST})(?::(?P<port>{_PORT}))?(?P<params>{_TRANSPORT})?"
 )
+_SIP_URI = re.compile(_SIP_URI_NAMED, re.ASCII)
+SIP_URI_PATTERN = re.sub(r"\(\?P<\w+>", "(?:", _SIP_URI_NAMED)
+DIAL_TARGET_PATTERN = f"^(?:{NUMBER_PATTERN}|{SIP_URI_PATTERN})$"  # and at most MAX_INPUT long
 _HELP = "use digits with an optional leading +, * and #, or a sip: URI"
 
 
@@ -72,8 +80,6 @@ def _parse_uri(text: str) -> DialTarget:
             f"{_shown(text)} is not an accepted SIP URI: sip:[user@]host[:port][;transport=udp|tcp|tls]"
         )
     port = match.group("port")
-    if port is not None and not 0 < int(port) < 65536:
-        raise InvalidNumber(f"port {port} is out of range")
     user = match.group("user") or ""
     scheme = match.group("scheme").lower()
     uri = f"{scheme}:{user.replace('#', '%23')}{'@' if user else ''}{match.group('host')}"

@@ -7,6 +7,7 @@ import re
 from phonebar.errors import InvalidDigits
 
 MAX_DIGITS = 64
+DTMF_PATTERN = rf"[0-9*#A-Da-d]{{1,{MAX_DIGITS}}}"  # what is accepted (lower case is upper-cased)
 _DIGITS = re.compile(rf"[0-9*#A-D]{{1,{MAX_DIGITS}}}", re.ASCII)
 
 

@@ -14,7 +14,8 @@ import secrets
 from phonebar.errors import InvalidSessionId
 
 # what may be looked up: anything else is refused before it reaches a log line or the engine
-_SESSION_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}", re.ASCII)
+SESSION_ID_PATTERN = r"[A-Za-z0-9_.-]{1,64}"
+_SESSION_ID = re.compile(SESSION_ID_PATTERN, re.ASCII)
 
 
 class SessionIdFactory:

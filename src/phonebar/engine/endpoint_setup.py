@@ -52,7 +52,8 @@ def _start(endpoint: pj.Endpoint, config: EngineConfig) -> Endpoint:
     writer = PjLogWriter()
     ep_config.logConfig.writer = writer
     ep_config.logConfig.level = config.sip_log_level
-    ep_config.logConfig.consoleLevel = 0
+    # pjsua hands a line to the writer only up to consoleLevel (the writer replaces the console)
+    ep_config.logConfig.consoleLevel = config.sip_log_level
     ep_config.logConfig.msgLogging = config.sip_log_level >= 5
     ep_config.logConfig.decor = 0
     ep_config.medConfig.noVad = True

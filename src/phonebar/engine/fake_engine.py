@@ -40,6 +40,7 @@ class FakeEngine:
         self.calls: set[str] = set()
         self.mix: MixPlan = {}
         self.probe_status = 200
+        self.registrar_down = False  # probes get no answer, REGISTERs time out (408)
         self.probe_delay = 0.0  # > the probe timeout: the registrar "does not answer"
         self.register_status = 200
         self.auto_confirm_dial = False
@@ -100,6 +101,9 @@ class FakeEngine:
 
     async def register(self) -> None:
         self._record("register")
+        if self.registrar_down:
+            self.emit(RegistrationFact(False, 408, "Request Timeout"))
+            return
         ok = self.register_status == 200
         self.emit(
             RegistrationFact(
@@ -109,6 +113,8 @@ class FakeEngine:
 
     async def probe_registrar(self) -> int:
         self._record("probe_registrar")
+        if self.registrar_down:
+            await asyncio.Event().wait()  # no answer, ever: the caller's timeout ends it
         await asyncio.sleep(self.probe_delay)
         return self.probe_status
 

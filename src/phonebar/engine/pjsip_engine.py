@@ -35,7 +35,7 @@ from phonebar.domain.ports import (
     RegistrationFact,
     TransferRequestFact,
 )
-from phonebar.domain.states import MediaStatus
+from phonebar.domain.states import CallState, MediaStatus
 from phonebar.engine.command_loop import CommandLoop
 from phonebar.engine.endpoint_setup import Endpoint, account_config, create_endpoint
 from phonebar.engine.engine_config import EngineConfig
@@ -43,8 +43,8 @@ from phonebar.engine.media_router import MediaRouter
 from phonebar.engine.pj_errors import pj_errors
 from phonebar.engine.sip_account import SipAccount
 from phonebar.engine.sip_call import SipCall
-from phonebar.engine.sip_message import parse_headers
-from phonebar.errors import CallNotFound, CallRateLimit, EngineUnavailable, PhonebarError
+from phonebar.engine.sip_message import clean_fact, parse_headers
+from phonebar.errors import CallRateLimit, EngineUnavailable, PhonebarError, WrongState
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +177,7 @@ class PjsipEngine:
         if loop is None or listener is None:
             return
         try:
-            loop.call_soon_threadsafe(listener, fact)
+            loop.call_soon_threadsafe(listener, clean_fact(fact))
         except RuntimeError:
             pass  # the asyncio loop is closed: the daemon is exiting
 
@@ -361,7 +361,11 @@ class PjsipEngine:
     def _call(self, session_id: str) -> SipCall:
         call = self._calls.get(session_id)
         if call is None or call.disconnected:
-            raise CallNotFound(session_id)
+            # the services only name calls they know: this one ended while the command was
+            # on its way (the far end hung up at the same moment), so it is a state error
+            raise WrongState(
+                f"call {session_id!r} has already ended", sessionId=session_id, state=CallState.ENDED.value
+            )
         return call
 
     def _on_call(self, session_id: str, action: str, work: Callable[[SipCall], Any]) -> None:
@@ -423,13 +427,9 @@ class PjsipEngine:
         if account is None or not self._config.account.server:
             answer.set_exception(EngineUnavailable("no registrar to probe"))
             return
-        param = pj.SendRequestParam()
-        param.method = "OPTIONS"
         # our own address of record: a proxy that relays it back to us proves the binding too
-        param.txOption.targetUri = self._aor
         with pj_errors("probe the registrar"):
-            account.sendRequest(param)
-        account.probes.append(answer)
+            account.send_probe(self._aor, answer)
 
     def _set_mix(self, plan: MixPlan) -> None:
         if self._router is not None:

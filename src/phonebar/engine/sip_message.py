@@ -1,8 +1,19 @@
-"""Reading the headers of a received SIP message (the INVITE's text from ``SipRxData``)."""
+"""Text received from the network, as pjsua2 hands it over: the headers of a SIP message
+(the INVITE's text from ``SipRxData``), and every string a fact carries.
+
+pjsua2 turns the bytes of a message into ``str`` with Python's ``surrogateescape``: a
+byte that is not UTF-8 becomes a lone surrogate (``"\\udca7"``), which no JSON encoder,
+SQLite or web page accepts. :func:`clean_fact` makes each string of a fact valid text
+(such a byte becomes U+FFFD) before it leaves the engine.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from typing import Any, TypeVar
+
+F = TypeVar("F")
 
 MAX_HEADERS = 64
 MAX_VALUE = 512
@@ -66,3 +77,31 @@ def parse_headers(message: str) -> dict[str, str]:
         else:
             last = None
     return headers
+
+
+def received_text(value: str) -> str:
+    """``value`` with every byte that was not UTF-8 replaced by U+FFFD."""
+    if value.isascii():
+        return value
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def clean_fact(fact: F) -> F:
+    """The fact, with its strings (and the strings of its dicts) made valid text."""
+    if not dataclasses.is_dataclass(fact) or isinstance(fact, type):
+        return fact
+    changes: dict[str, Any] = {}
+    for field in dataclasses.fields(fact):
+        value = getattr(fact, field.name)
+        if isinstance(value, str):
+            clean: Any = received_text(value)
+        elif isinstance(value, dict):
+            clean = {
+                received_text(k) if isinstance(k, str) else k: received_text(v) if isinstance(v, str) else v
+                for k, v in value.items()
+            }
+        else:
+            continue
+        if clean != value:
+            changes[field.name] = clean
+    return dataclasses.replace(fact, **changes) if changes else fact

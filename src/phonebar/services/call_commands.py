@@ -49,10 +49,11 @@ async def originate(ctx: PhoneContext, number: str | None, registration: Registr
     call = ctx.new_call(session_id, Direction.OUTBOUND, RemoteParty.parse(target.uri))
     try:
         outbound = await ctx.engine.dial(session_id, target.uri)
-    except PhonebarError as exc:
+    except Exception as exc:
+        # one of ours or a bug: either way the call must not keep a line forever
         call.end(EndReason.FAILED, None)
         ctx.registry.retire(call)
-        log.warning("dial %s failed: %s", target.uri, exc.message)
+        log.warning("dial %s failed: %s", target.uri, exc.message if isinstance(exc, PhonebarError) else exc)
         raise
     call.sip_call_id = outbound.sip_call_id
     return call

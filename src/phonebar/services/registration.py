@@ -31,6 +31,7 @@ class RegistrationPolicy:
     enabled: bool  # account.register
     retry_max: float
     keepalive: float  # 0 = no probing
+    first_retry: float = 1.0  # the back-off doubles from here up to retry_max
     probe_timeout: float = 3.0  # an OPTIONS unanswered this long means the registrar is down
 
 
@@ -41,7 +42,7 @@ class RegistrationKeeper:
         reason = "registration is off" if policy.configured else "no account configured"
         self._view = RegistrationView(RegistrationState.UNREGISTERED, None, reason, ctx.clock())
         self._changed = asyncio.Event()
-        self._backoff = 1.0
+        self._backoff = policy.first_retry
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self.failures = 0
@@ -77,7 +78,7 @@ class RegistrationKeeper:
         if fact.unregistering or self._stopping:
             self._set(RegistrationState.UNREGISTERED, fact.sip_status, fact.reason or "unregistered")
         elif fact.active and 200 <= fact.sip_status < 300:
-            self._backoff = 1.0
+            self._backoff = self._policy.first_retry
             self._set(RegistrationState.REGISTERED, fact.sip_status, fact.reason, expires=fact.expires)
         else:
             self.failures += 1
@@ -116,7 +117,7 @@ class RegistrationKeeper:
             status = await asyncio.wait_for(self._ctx.engine.probe_registrar(), self._policy.probe_timeout)
         except (TimeoutError, PhonebarError):
             self.failures += 1
-            log.warning("registrar did not answer OPTIONS within %.0f s", self._policy.probe_timeout)
+            log.warning("registrar did not answer OPTIONS within %.1f s", self._policy.probe_timeout)
             self._set(RegistrationState.FAILED, 408, "registrar not responding")
             return
         if status in _BINDING_LOST:

@@ -9,6 +9,7 @@ from phonebar.domain.call import Call, Transfer
 from phonebar.domain.dial_target import parse_dial_target
 from phonebar.domain.events import TransferFailed, TransferStarted, TransferSucceeded
 from phonebar.domain.ports import TransferStatusFact
+from phonebar.domain.session_id import check_session_id
 from phonebar.domain.states import CallState, EndReason, TransferKind, TransferState
 from phonebar.errors import NoActiveCall, PhonebarError, SameCall
 from phonebar.services.conference import leave_conference
@@ -49,6 +50,7 @@ class TransferTracker:
 
     async def attended(self, session_id: str, partner_session_id: str) -> tuple[Call, Call]:
         ctx = self._ctx
+        check_session_id(partner_session_id)  # a malformed id is a 400 whichever call is unknown
         call = ctx.registry.get(session_id)
         partner = ctx.registry.get(partner_session_id)
         if call is partner:

@@ -35,6 +35,7 @@ class PhonebarProcess:
         settings: dict[str, dict[str, Any]] | None = None,
         env: dict[str, str] | None = None,
         lifetime: float = 300.0,
+        program: tuple[str, ...] = ("-m", "phonebar", "run"),
     ) -> None:
         self.name = name
         self.folder = folder / name
@@ -74,12 +75,14 @@ class PhonebarProcess:
         self.config_path.write_text(tomli_w.dumps(config))
         self.lifetime = lifetime
         self.env = env
+        self.program = program  # what runs under the interpreter, given --config FILE
         self.process: ManagedProcess | None = None
         self.api = self._client()
 
     def _client(self) -> httpx.Client:
         client = httpx.Client(base_url=self.base_url, timeout=10.0)
         if self.config["api"].get("token"):
+            # with api.token set, the harness is a client that knows it (tests of the token bypass it)
             client.headers["Authorization"] = f"Bearer {self.config['api']['token']}"
         return client
 
@@ -104,7 +107,7 @@ class PhonebarProcess:
             self.api = self._client()
         self.process = ManagedProcess(
             f"phonebar:{self.name}",
-            [sys.executable, "-m", "phonebar", "run", "--config", str(self.config_path)],
+            [sys.executable, *self.program, "--config", str(self.config_path)],
             log_path=self.folder / "phonebar.log",
             env={**os.environ, **self.env} if self.env else None,
             cwd=self.folder,  # whatever a CTI program writes lands here

@@ -55,14 +55,23 @@ class ManagedProcess:
     def _expire(self) -> None:
         if self.process.poll() is None:
             self.expired = True
-            os.kill(self.pid, signal.SIGKILL)
+            self._kill_group()
+
+    def _kill_group(self) -> None:
+        """SIGKILL the process and everything it forked (Kamailio's workers outlive a killed
+        main process). It runs in a session of its own, so its group is exactly that."""
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
     @property
     def running(self) -> bool:
         return self.process.poll() is None
 
     def log_text(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(errors="replace")
 
     def send_signal(self, sig: int) -> None:
@@ -75,11 +84,14 @@ class ManagedProcess:
     def stop(self, timeout: float = 10.0, sig: int = signal.SIGTERM) -> int:
         """Ask it to stop; kill it if it does not within ``timeout``. Returns the exit code."""
         if self.running:
-            os.kill(self.pid, sig)
+            if sig == signal.SIGKILL:
+                self._kill_group()
+            else:
+                os.kill(self.pid, sig)
             try:
                 self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
-                os.kill(self.pid, signal.SIGKILL)
+                self._kill_group()
                 self.process.wait(timeout=5)
         self._killer.cancel()
         self._log.close()

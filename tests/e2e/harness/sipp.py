@@ -13,8 +13,9 @@ PEERS = Path(__file__).resolve().parent.parent / "peers"
 
 class Sipp:
     def __init__(
-        self, folder: Path, scenario: str, target: str, *extra: str, lifetime: float = 120.0
+        self, folder: Path, scenario: str, target: str | None, *extra: str, lifetime: float = 120.0
     ) -> None:
+        """``target`` is where a caller sends to; a far end (UAS) has none."""
         sipp = shutil.which("sipp")
         assert sipp, "sipp is required (the test command installs sip-tester)"
         self.port = free_port()
@@ -24,7 +25,7 @@ class Sipp:
             f"sipp:{scenario_path.stem}",
             [
                 sipp,
-                target,
+                *([target] if target else []),
                 "-sf",
                 str(scenario_path),
                 "-i",
@@ -48,6 +49,10 @@ class Sipp:
             cwd=folder,
             lifetime=lifetime,
         )
+
+    @property
+    def uri(self) -> str:
+        return f"sip:sipp@127.0.0.1:{self.port}"
 
     def wait(self, timeout: float) -> int:
         return wait_exit(self.process, timeout)
