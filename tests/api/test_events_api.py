@@ -126,7 +126,9 @@ async def test_recents_pages_the_ended_calls_newest_first(with_history: ApiRig) 
     assert (status["state"], status["recorded"], status["failures"]) == ("open", 3, 0)
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=501", "before=0", "before=x"])
+@pytest.mark.parametrize(
+    "query", ["limit=0", "limit=501", "before=0", "before=x", "before=9223372036854775808"]
+)
 async def test_recents_refuses_bad_paging(api: ApiRig, query: str) -> None:
     response = await api.client.get(f"/api/recents?{query}")
     assert response.status_code == 400

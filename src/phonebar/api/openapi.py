@@ -110,7 +110,8 @@ def _string_branch(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _merge_query(operation: dict[str, Any], name: str) -> None:
     """Turn the operation's optional query parameters into one required, form-exploded
-    object parameter ``name`` that needs at least one of them and no other."""
+    object parameter ``name`` that needs at least one of them; others are ignored, as on
+    every route (``?token=``, for one)."""
     query = [p for p in operation.get("parameters", []) if p.get("in") == "query"]
     properties = {
         p["name"]: {**_string_branch(p["schema"]), "description": p.get("description", "")} for p in query
@@ -125,8 +126,7 @@ def _merge_query(operation: dict[str, Any], name: str) -> None:
         "schema": {
             "type": "object",
             "properties": properties,
-            "minProperties": 1,
-            "additionalProperties": False,
+            "anyOf": [{"required": [property_name]} for property_name in properties],
         },
     }
     others = [p for p in operation.get("parameters", []) if p.get("in") != "query"]

@@ -25,6 +25,6 @@ MAX_LIMIT = 500
 async def recents(
     history: HistoryDep,
     limit: int = Query(default=50, ge=1, le=MAX_LIMIT, description="calls per page"),
-    before: int | None = Query(default=None, ge=1, description="only calls older than this id"),
+    before: int | None = Query(default=None, ge=1, le=2**63 - 1, description="only calls older than this id"),
 ) -> JSONResponse:
     return json_response(to_plain(await history.recent(limit, before)))
