@@ -110,3 +110,14 @@ async def test_openapi_lists_every_route_with_unique_operation_ids(api: ApiRig) 
         "/api/conference",
     ]:
         assert path in document["paths"], path
+
+
+async def test_originate_lists_the_call_it_put_on_hold(api: ApiRig) -> None:
+    first = api.engine.incoming()
+    await settle()
+    answered = (await api.client.get(f"/api/answer/{first}")).json()
+    assert answered["held"] == []
+    await settle()
+    body = CallResult.model_validate((await api.client.get("/api/originate/1002")).json())
+    assert [call.session_id for call in body.held or []] == [first]
+    assert api.engine.names()[-2:] == ["hold", "dial"]

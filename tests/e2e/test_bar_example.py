@@ -106,7 +106,7 @@ def test_example_from_disk_is_refused_by_default(
     )
     expect(example.locator("#stream")).to_have_text("not connected")
     dial_typed(example, "1002")
-    expect(example.locator("#dial-problem")).to_contain_text("did not answer")
+    expect(example.locator("#dial-problem")).to_contain_text("refused this page's origin")
     assert strict.calls() == []
     assert "requests from 'null' are not allowed" in strict.log()
 

@@ -30,7 +30,8 @@ def test_outbound_call_carries_audio_both_ways(kamailio: Kamailio, phones: Phone
     assert far["direction"] == "inbound"
     assert far["number"] == "alice"
     assert far["name"] == "Alice"
-    assert far["sipCallId"] == connected["sipCallId"]
+    assert far["sipCallId"] == connected["sipCallId"] == call["sipCallId"]  # ours, known from the start
+    assert call["sipCallId"].endswith("@phonebar")
     time.sleep(3)
 
     alice.ok(f"/api/hangup/{session_id}")

@@ -73,6 +73,10 @@ class Call(Schema):
 class CallResult(Schema):
     action: str
     call: Call
+    held: list[Call] | None = Field(
+        default=None,
+        description="answer and originate: the calls put on hold first (the hold follows as events)",
+    )
 
 
 class CallsResult(Schema):

@@ -118,12 +118,12 @@ class FakeEngine:
         await asyncio.sleep(self.probe_delay)
         return self.probe_status
 
-    async def dial(self, session_id: str, uri: str) -> OutboundCall:
+    async def dial(self, session_id: str, uri: str, sip_call_id: str) -> OutboundCall:
         self._record("dial", session_id, uri)
         self.calls.add(session_id)
         if self.auto_confirm_dial:
             self.far_end_answers(session_id)
-        return OutboundCall(sip_call_id=f"{session_id}@fake")
+        return OutboundCall(sip_call_id=sip_call_id)
 
     async def answer(self, session_id: str) -> None:
         self._record("answer", session_id)

@@ -118,8 +118,8 @@ class PjsipEngine:
         await self._run(lambda: self._send_probe(answer))
         return await asyncio.wrap_future(answer)
 
-    async def dial(self, session_id: str, uri: str) -> OutboundCall:
-        return await self._run(lambda: self._dial(session_id, uri))
+    async def dial(self, session_id: str, uri: str, sip_call_id: str) -> OutboundCall:
+        return await self._run(lambda: self._dial(session_id, uri, sip_call_id))
 
     async def answer(self, session_id: str) -> None:
         await self._run(lambda: self._answer(session_id, 200))
@@ -379,14 +379,16 @@ class PjsipEngine:
         with pj_errors(action):
             work(self._account)
 
-    def _dial(self, session_id: str, uri: str) -> OutboundCall:
+    def _dial(self, session_id: str, uri: str, sip_call_id: str) -> OutboundCall:
         assert self._account is not None
         self._check_call_slots()
         call = SipCall(self, self._account, session_id)
         self._calls[session_id] = call
+        param = pj.CallOpParam(True)
+        param.opt.customCallId = sip_call_id  # known before the INVITE leaves: events carry it
         try:
             with pj_errors(f"dial {uri}"):
-                call.makeCall(uri, pj.CallOpParam(True))
+                call.makeCall(uri, param)
         except PhonebarError:
             self._calls.pop(session_id, None)
             raise

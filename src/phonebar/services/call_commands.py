@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import secrets
+from dataclasses import dataclass
 
 from phonebar.domain.call import Call
 from phonebar.domain.dial_target import parse_dial_target
@@ -16,7 +18,20 @@ from phonebar.services.registration import RegistrationKeeper
 log = logging.getLogger(__name__)
 
 
-async def answer(ctx: PhoneContext, session_id: str | None) -> Call:
+def new_sip_call_id() -> str:
+    """A Call-ID for an outbound call: 128 random bits, as RFC 3261 asks (globally unique)."""
+    return f"{secrets.token_hex(16)}@phonebar"
+
+
+@dataclass(frozen=True)
+class Placed:
+    """The call a command answered or dialled, and the calls it put on hold first."""
+
+    call: Call
+    held: list[Call]
+
+
+async def answer(ctx: PhoneContext, session_id: str | None) -> Placed:
     """Answer a ringing inbound call (the oldest, without ``session_id``); a call the
     agent is talking on is put on hold first."""
     if session_id is None:
@@ -29,12 +44,12 @@ async def answer(ctx: PhoneContext, session_id: str | None) -> Call:
     else:
         call = ctx.registry.get(session_id)
         call.require({CallState.RINGING}, "answer")
-    await hold_talking_calls(ctx, keep=frozenset({call.session_id}))
+    held = await hold_talking_calls(ctx, keep=frozenset({call.session_id}))
     await ctx.engine.answer(call.session_id)
-    return call
+    return Placed(call, held)
 
 
-async def originate(ctx: PhoneContext, number: str | None, registration: RegistrationKeeper) -> Call:
+async def originate(ctx: PhoneContext, number: str | None, registration: RegistrationKeeper) -> Placed:
     """Dial ``number`` (or a sip: URI); a call the agent is talking on is held first."""
     target = parse_dial_target(number, domain=ctx.options.domain, dial_map=ctx.options.dial_map)
     ctx.registry.require_free_line()
@@ -44,11 +59,13 @@ async def originate(ctx: PhoneContext, number: str | None, registration: Registr
             f"the account is not registered ({view.state.value}: {view.reason}); try again once it is",
             registration=view.state.value,
         )
-    await hold_talking_calls(ctx)
+    held = await hold_talking_calls(ctx)
     session_id = ctx.new_session_id()
-    call = ctx.new_call(session_id, Direction.OUTBOUND, RemoteParty.parse(target.uri))
+    call = ctx.new_call(
+        session_id, Direction.OUTBOUND, RemoteParty.parse(target.uri), sip_call_id=new_sip_call_id()
+    )
     try:
-        outbound = await ctx.engine.dial(session_id, target.uri)
+        outbound = await ctx.engine.dial(session_id, target.uri, call.sip_call_id)
     except Exception as exc:
         # one of ours or a bug: either way the call must not keep a line forever
         call.end(EndReason.FAILED, None)
@@ -56,7 +73,7 @@ async def originate(ctx: PhoneContext, number: str | None, registration: Registr
         log.warning("dial %s failed: %s", target.uri, exc.message if isinstance(exc, PhonebarError) else exc)
         raise
     call.sip_call_id = outbound.sip_call_id
-    return call
+    return Placed(call, held)
 
 
 async def hangup(ctx: PhoneContext, session_id: str | None, reject_status: int = 486) -> list[Call]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from phonebar import __version__
@@ -126,11 +127,13 @@ class Phone:
 
     # -- the verbs -------------------------------------------------------------
 
-    async def answer(self, session_id: str | None = None) -> CallView:
-        return (await call_commands.answer(self.ctx, session_id)).view()
+    async def answer(self, session_id: str | None = None) -> Touched:
+        placed = await call_commands.answer(self.ctx, session_id)
+        return Touched(placed.call.view(), _views(placed.held))
 
-    async def originate(self, number: str | None) -> CallView:
-        return (await call_commands.originate(self.ctx, number, self.registration)).view()
+    async def originate(self, number: str | None) -> Touched:
+        placed = await call_commands.originate(self.ctx, number, self.registration)
+        return Touched(placed.call.view(), _views(placed.held))
 
     async def hangup(self, session_id: str | None = None) -> list[CallView]:
         return _views(await call_commands.hangup(self.ctx, session_id))
@@ -179,6 +182,14 @@ class Phone:
         log.critical("the SIP engine died: %s", error)
         if self._on_fatal is not None:
             self._on_fatal(error)
+
+
+@dataclass(frozen=True)
+class Touched:
+    """What answer and originate touched: the call, and the calls put on hold for it."""
+
+    call: CallView
+    held: list[CallView]
 
 
 def _views(calls: list[Call]) -> list[CallView]:

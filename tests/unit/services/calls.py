@@ -15,7 +15,7 @@ async def settle(rounds: int = 10) -> None:
 
 async def connected(rig: PhoneRig, number: str = "1001") -> str:
     """An outbound call the far end answered; any call already talking is held by the dial."""
-    call = await rig.phone.originate(number)
+    call = (await rig.phone.originate(number)).call
     rig.engine.far_end_answers(call.session_id)
     await settle()
     return call.session_id

@@ -96,7 +96,7 @@ async def test_far_end_hold_is_remote_held_and_the_agent_can_still_hold(rig: Pho
 async def test_a_hold_refused_while_a_reinvite_is_pending_is_retried(rig: PhoneRig) -> None:
     first = await connected(rig, "1001")
     rig.engine.fail_next("hold", WrongState("hold: not possible right now; try again"))
-    second = await rig.phone.originate("1002")  # must not wait for the first call's hold
+    second = (await rig.phone.originate("1002")).call  # must not wait for the first call's hold
     assert rig.engine.names()[-1] == "dial"
     assert state(rig, first) == "connected"
     await asyncio.sleep(0.15)

@@ -30,8 +30,11 @@ async def test_inbound_call_rings_and_is_answered(rig: PhoneRig) -> None:
 
 
 async def test_outbound_call_goes_dialing_early_connected_ended(rig: PhoneRig) -> None:
-    call = await rig.phone.originate("+1 (555) 010-2030")
+    call = (await rig.phone.originate("+1 (555) 010-2030")).call
     assert call.state.value == "dialing"
+    created = rig.events.events[0]
+    assert created.type == "call_created"
+    assert created.call.sip_call_id == call.sip_call_id != ""  # type: ignore[attr-defined]
     assert rig.engine.commands[-1] == ("dial", (call.session_id, "sip:+15550102030@pbx.test"))
     rig.engine.emit(CallProgressFact(call.session_id, 180, "Ringing"))
     rig.engine.far_end_answers(call.session_id)
@@ -54,7 +57,7 @@ async def test_invalid_number_never_reaches_the_engine(rig: PhoneRig) -> None:
 async def test_answer_needs_a_ringing_call(rig: PhoneRig) -> None:
     with pytest.raises(NoRingingCall):
         await rig.phone.answer()
-    call = await rig.phone.originate("1001")
+    call = (await rig.phone.originate("1001")).call
     with pytest.raises(WrongState) as error:
         await rig.phone.answer(call.session_id)
     assert error.value.details["state"] == "dialing"

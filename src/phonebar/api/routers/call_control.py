@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
@@ -10,12 +12,20 @@ from phonebar.api.routing import command, json_response
 from phonebar.api.schemas import CallResult, CallsResult
 from phonebar.domain.serialize import call_to_dict
 from phonebar.domain.views import CallView
+from phonebar.services.phone import Touched
 
 router = APIRouter(prefix="/api", tags=["call control"])
 
 
-def call_result(action: str, call: CallView) -> JSONResponse:
-    return json_response({"action": action, "call": call_to_dict(call)})
+def call_result(action: str, call: CallView, held: list[CallView] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"action": action, "call": call_to_dict(call)}
+    if held is not None:
+        body["held"] = [call_to_dict(other) for other in held]
+    return json_response(body)
+
+
+def touched_result(action: str, touched: Touched) -> JSONResponse:
+    return call_result(action, touched.call, touched.held)
 
 
 def calls_result(action: str, calls: list[CallView]) -> JSONResponse:
@@ -36,14 +46,14 @@ def calls_result(action: str, calls: list[CallView]) -> JSONResponse:
     response_model=CallResult,
 )
 async def answer_oldest(phone: PhoneDep) -> JSONResponse:
-    return call_result("answer", await phone.answer())
+    return touched_result("answer", await phone.answer())
 
 
 @command(
     router, "/answer/{session_id}", name="answer", summary="Answer a ringing call", response_model=CallResult
 )
 async def answer(session_id: str, phone: PhoneDep) -> JSONResponse:
-    return call_result("answer", await phone.answer(session_id))
+    return touched_result("answer", await phone.answer(session_id))
 
 
 @command(
@@ -54,12 +64,12 @@ async def answer(session_id: str, phone: PhoneDep) -> JSONResponse:
     response_model=CallResult,
 )
 async def originate(number: str, phone: PhoneDep) -> JSONResponse:
-    return call_result("originate", await phone.originate(number))
+    return touched_result("originate", await phone.originate(number))
 
 
 @command(router, "/originate", name="originate_query", summary="Dial ?number=", response_model=CallResult)
 async def originate_query(phone: PhoneDep, number: str | None = None) -> JSONResponse:
-    return call_result("originate", await phone.originate(number))
+    return touched_result("originate", await phone.originate(number))
 
 
 @command(router, "/hangup", name="hangup_all", summary="End every call", response_model=CallsResult)
