@@ -87,14 +87,42 @@ class StreamEvent:
     ns: int  # when the bytes carrying it were read
 
 
-class SseClient:
-    """Reads ``GET /api/events`` (chunked) and queues each event with its arrival time."""
+class EventClient:
+    """A connection whose reader task queues time-stamped events: the SSE client and ctrl_tcp."""
 
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
         self.events: asyncio.Queue[StreamEvent] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._writer: asyncio.StreamWriter | None = None
+
+    async def next(self, event_type: str, timeout: float = 10.0) -> StreamEvent:
+        async def wait() -> StreamEvent:
+            while True:
+                event = await self.events.get()
+                if event.type == event_type:
+                    return event
+
+        return await asyncio.wait_for(wait(), timeout)
+
+    def drain(self) -> None:
+        while not self.events.empty():
+            self.events.get_nowait()
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        if self._writer is not None:
+            self._writer.close()
+
+
+class SseClient(EventClient):
+    """Reads ``GET /api/events`` (chunked) and queues each event with its arrival time."""
+
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(host, port)
         self.connected = asyncio.Event()
 
     async def start(self, timeout: float = 10.0) -> SseClient:
@@ -141,39 +169,15 @@ class SseClient:
         if "event" in fields and "data" in fields:
             self.events.put_nowait(StreamEvent(fields["event"], json.loads(fields["data"]), stamp))
 
-    async def next(self, event_type: str, timeout: float = 10.0) -> StreamEvent:
-        async def wait() -> StreamEvent:
-            while True:
-                event = await self.events.get()
-                if event.type == event_type:
-                    return event
 
-        return await asyncio.wait_for(wait(), timeout)
-
-    def drain(self) -> None:
-        while not self.events.empty():
-            self.events.get_nowait()
-
-    async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-        if self._writer is not None:
-            self._writer.close()
-
-
-class CtrlTcp:
+class CtrlTcp(EventClient):
     """baresip's ctrl_tcp: ``{"command", "params", "token"}`` in netstrings; responses carry the
     token back, events (``{"event": true, "type": "CALL_INCOMING", ...}``) are queued."""
 
     def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
-        self.events: asyncio.Queue[StreamEvent] = asyncio.Queue()
+        super().__init__(host, port)
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._next_token = 0
-        self._writer: asyncio.StreamWriter | None = None
-        self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> CtrlTcp:
         reader, self._writer = await asyncio.open_connection(self.host, self.port)
@@ -214,27 +218,6 @@ class CtrlTcp:
                 future = self._pending.pop(str(message.get("token")), None)
                 if future is not None and not future.done():
                     future.set_result(message)
-
-    async def next(self, event_type: str, timeout: float = 10.0) -> StreamEvent:
-        async def wait() -> StreamEvent:
-            while True:
-                event = await self.events.get()
-                if event.type == event_type:
-                    return event
-
-        return await asyncio.wait_for(wait(), timeout)
-
-    def drain(self) -> None:
-        while not self.events.empty():
-            self.events.get_nowait()
-
-    async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-        if self._writer is not None:
-            self._writer.close()
 
 
 @dataclass(frozen=True)
