@@ -50,10 +50,11 @@ async def hold_talking_calls(ctx: PhoneContext, keep: frozenset[str] = frozenset
     return held
 
 
-async def hold_or_retry(ctx: PhoneContext, call: Call) -> None:
+async def hold_or_retry(ctx: PhoneContext, call: Call, also_in: frozenset[CallState] = frozenset()) -> None:
     """Hold ``call`` now, or, while a re-INVITE is still in progress, in the background
-    as soon as the dialog allows it: the command that needs the hold must not wait."""
-    await _now_or_retry(ctx, call, "hold", HOLDABLE)
+    as soon as the dialog allows it: the command that needs the hold must not wait.
+    A retry happens while the call is holdable or in one of the states ``also_in``."""
+    await _now_or_retry(ctx, call, "hold", HOLDABLE | also_in)
 
 
 async def resume_or_retry(ctx: PhoneContext, call: Call) -> None:

@@ -19,6 +19,7 @@ from phonebar.services.hold import hold_or_retry, most_recent, resume_or_retry, 
 log = logging.getLogger(__name__)
 
 TRANSFERABLE = frozenset({CallState.CONNECTED, CallState.HELD, CallState.REMOTE_HELD})
+TRANSFERRING_STATES = frozenset({CallState.TRANSFERRING})
 
 
 class TransferTracker:
@@ -37,11 +38,13 @@ class TransferTracker:
         call = self._pick(session_id)
         call.require(TRANSFERABLE, "transfer")
         held_for_transfer = not call.hold
-        if held_for_transfer:
-            # the caller must not hear the agent once the transfer is asked for
-            await hold_or_retry(ctx, call)
+        # transferring first, then the hold: the state goes connected -> transferring whenever
+        # the hold's answer arrives (it shows as call_updated), never through held
         self._begin(call, Transfer(TransferKind.BLIND, target.uri, held_for_transfer=held_for_transfer))
         try:
+            if held_for_transfer:
+                # the caller must not hear the agent once the transfer is asked for
+                await hold_or_retry(ctx, call, also_in=TRANSFERRING_STATES)
             await ctx.engine.transfer(call.session_id, target.uri)
         except PhonebarError as exc:
             self._fail(call, None, f"REFER could not be sent: {exc.message}")

@@ -67,6 +67,27 @@ async def test_blind_transfer_holds_refers_and_hangs_up_on_success(rig: PhoneRig
     assert transfer_events(rig, call) == ["transfer_started", "transfer_succeeded"]
 
 
+async def test_blind_transfer_goes_straight_to_transferring_however_fast_the_hold_is_answered(
+    rig: PhoneRig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a busy machine the hold's answer (a media fact) can be handled before the hold
+    command's own result: the call must still not show held, nor publish call_held."""
+    call = await connected(rig)
+    hold = rig.engine.hold
+
+    async def hold_answered_before_it_returns(session_id: str) -> None:
+        await hold(session_id)
+        await settle()  # the media fact is delivered while the command is still awaited
+
+    monkeypatch.setattr(rig.engine, "hold", hold_answered_before_it_returns)
+    await rig.phone.transfer(call, "1002")
+    await settle()
+    assert rig.phone.call(call).hold is True
+    assert rig.events.states(call) == ["dialing", "connected", "transferring"]
+    assert "call_held" not in rig.events.types(call)
+    assert rig.events.types(call)[-1] == "call_updated"  # the hold, shown without a state change
+
+
 @pytest.mark.parametrize(("status", "reason"), [(486, "Busy Here"), (404, "Not Found"), (603, "Decline")])
 async def test_failed_blind_transfer_resumes_the_call_with_the_failure(
     rig: PhoneRig, status: int, reason: str
