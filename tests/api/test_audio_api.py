@@ -100,10 +100,16 @@ async def test_volume_sets_the_levels_given(audio_api: ApiRig) -> None:
     assert response.status_code == 200
     body = VolumeResult.model_validate(response.json())
     assert (body.volume.microphone, body.volume.speaker, body.volume.ringer) == (0.8, 1.0, 1.0)
-    too_loud = await audio_api.client.get("/api/audio/volume", params={"speaker": 3})
+    too_loud = await audio_api.client.get("/api/audio/volume", params={"microphone": 0.5, "speaker": 3})
     assert too_loud.status_code == 400
     assert error_code(too_loud) == "invalid_request"
-    assert (await audio_api.client.get("/api/audio")).json()["volume"]["speaker"] == 1.0
+    assert "speaker" in too_loud.json()["error"]["message"]
+    # nothing changed, not even the valid level given with the wrong one
+    assert (await audio_api.client.get("/api/audio")).json()["volume"] == {
+        "microphone": 0.8,
+        "speaker": 1.0,
+        "ringer": 1.0,
+    }
 
 
 async def test_stats_counts_both_rings(audio_api: ApiRig) -> None:

@@ -12,7 +12,6 @@ one call's pools (~40 kB) would add 12 MB.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from tests.e2e.conftest import PhoneFactory
 from tests.e2e.harness.kamailio import Kamailio
@@ -27,14 +26,6 @@ FIRST_ROUND_GROWTH_MAX_MB = 30.0
 SECOND_ROUND_GROWTH_MAX_MB = 2.5
 
 
-def rss_mb(phone: PhonebarProcess) -> float:
-    assert phone.process is not None
-    for line in Path(f"/proc/{phone.process.pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
-
-
 def one_call(alice: PhonebarProcess, bob: PhonebarProcess) -> None:
     call = alice.ok("/api/originate/sip:bob@127.0.0.1")["call"]  # a 503 line_limit fails here
     alice.wait_call(sessionId=call["sessionId"], state="connected")
@@ -47,16 +38,16 @@ def test_six_hundred_calls_leak_nothing(kamailio: Kamailio, phones: PhoneFactory
     # each call plays the tone and records what alice hears: players and recorders come and go too
     alice = phones("alice", kamailio=kamailio, user="alice")
     bob = phones("bob", kamailio=kamailio, user="bob", auto_answer=True)
-    rss = {"start": rss_mb(alice)}
+    rss = {"start": alice.rss_mb()}
     started = time.monotonic()
     for round_ in ("first", "second"):
         if round_ == "second":
             time.sleep(TRANSACTION_LINGER_S)
-            rss["pause"] = rss_mb(alice)
+            rss["pause"] = alice.rss_mb()
         for n in range(1, CALLS_PER_ROUND + 1):
             one_call(alice, bob)
             if n % SAMPLE_EVERY == 0:
-                rss[f"{round_} {n}"] = rss_mb(alice)
+                rss[f"{round_} {n}"] = alice.rss_mb()
     took = time.monotonic() - started - TRANSACTION_LINGER_S
     series = ", ".join(f"{n}: {mb:.1f}" for n, mb in rss.items())
     calls = 2 * CALLS_PER_ROUND

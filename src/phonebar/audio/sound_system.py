@@ -67,6 +67,12 @@ class SoundBridge:
     playback: FrameRing
 
 
+def has_sound_card(dev: Path = Path("/dev")) -> bool:
+    """Whether the kernel shows a sound device PortAudio could open (ALSA's or OSS's)."""
+    snd = dev / "snd"
+    return (dev / "dsp").exists() or (snd.is_dir() and any(snd.glob("pcmC*")))
+
+
 def probe_backend(config: SoundConfig) -> tuple[SoundBackend | None, str]:
     """The backend to use, and why (the reason is what ``/api/status`` users see for null)."""
     if config.backend == "none":
@@ -83,7 +89,11 @@ def probe_backend(config: SoundConfig) -> tuple[SoundBackend | None, str]:
                 return pulse, f"PulseAudio server: {pulse.server_name}"
             except PulseUnavailable as exc:
                 reasons.append(str(exc))
-    if config.backend in ("auto", "portaudio"):
+    if config.backend == "auto" and not has_sound_card():
+        # starting PortAudio loads ALSA's and JACK's libraries (+22 MB of RSS, kept for good)
+        # only to find nothing; audio.backend = "portaudio" still tries it
+        reasons.append("PortAudio not tried: no sound card (nothing in /dev/snd, no /dev/dsp)")
+    elif config.backend in ("auto", "portaudio"):
         from phonebar.audio.portaudio_backend import PortAudioBackend, PortAudioUnavailable
 
         try:

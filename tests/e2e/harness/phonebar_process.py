@@ -201,3 +201,11 @@ class PhonebarProcess:
 
     def log(self) -> str:
         return self.process.log_text() if self.process else ""
+
+    def rss_mb(self) -> float:
+        """The daemon's resident memory now (VmRSS), in MB."""
+        assert self.process is not None
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise AssertionError(f"{self.name}: no VmRSS")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from phonebar.audio.sound_system import SoundConfig, SoundSystem, probe_backend
+from phonebar.audio.sound_system import SoundConfig, SoundSystem, has_sound_card, probe_backend
 from phonebar.domain.audio import AudioLevels
 from phonebar.errors import AudioDeviceNotFound, AudioUnavailable
 from tests.unit.audio.fake_backend import FakeBackend
@@ -170,6 +170,19 @@ def test_no_pulse_server_is_reported_as_the_reason() -> None:
     backend, reason = probe_backend(SoundConfig(backend="pulse", pulse_server="unix:/nonexistent/native"))
     assert backend is None
     assert "no PulseAudio or PipeWire server" in reason
+
+
+def test_a_sound_card_is_an_alsa_pcm_device_or_oss(tmp_path: Path) -> None:
+    assert has_sound_card(tmp_path) is False
+    (tmp_path / "snd").mkdir()
+    (tmp_path / "snd" / "timer").touch()  # what a machine without cards may still have
+    (tmp_path / "snd" / "seq").touch()
+    assert has_sound_card(tmp_path) is False
+    (tmp_path / "snd" / "pcmC0D0p").touch()
+    assert has_sound_card(tmp_path) is True
+    (tmp_path / "snd" / "pcmC0D0p").unlink()
+    (tmp_path / "dsp").touch()
+    assert has_sound_card(tmp_path) is True
 
 
 async def test_ring_is_off_when_disabled() -> None:
