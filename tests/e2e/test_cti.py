@@ -231,3 +231,31 @@ def readme_example(title: str) -> dict[str, dict[str, object]]:
     section = readme.split(title, 1)[1]
     block = section.split("```toml\n", 1)[1].split("```", 1)[0]
     return tomllib.loads(block)
+
+
+def test_a_call_that_do_not_disturb_turns_away_pops_nothing_but_a_missed_call(
+    kamailio: Kamailio, phones: PhoneFactory
+) -> None:
+    sink = HttpSink()
+    rules = [
+        {"event": event, "action": "webhook", "method": "GET", "url": f"{sink.url}/{event}/{{number}}"}
+        for event in ("ringing", "missed")
+    ]
+    settings = {"cti": {"rules": rules}, "calls": {"dnd": True}}
+    alice = phones("alice", kamailio=kamailio, user="alice", settings=settings)
+    carol = phones("carol", kamailio=kamailio, user="carol")
+
+    turned_away = carol.ok("/api/originate/sip:alice@127.0.0.1")["call"]["sessionId"]
+    carol.wait_no_calls()
+    assert carol.ok(f"/api/calls/{turned_away}")["sipStatus"] == 486
+    [missed] = sink.wait(1)
+    assert missed.path == "/missed/carol"
+    time.sleep(0.5)  # a ringing webhook, had one been sent, would be in by now
+    assert [hook.path for hook in sink.hooks] == ["/missed/carol"]
+
+    alice.ok("/api/dnd/off")
+    rings = carol.ok("/api/originate/sip:alice@127.0.0.1")["call"]["sessionId"]
+    assert sink.wait(2)[1].path == "/ringing/carol"
+    carol.ok(f"/api/hangup/{rings}")
+    alice.wait_no_calls()
+    sink.close()

@@ -2,7 +2,8 @@
 
 Triggers, read from the bus's events:
 
-- ``ringing``: an inbound call was created (it rings; nothing answered yet);
+- ``ringing``: an inbound call was created (it rings; nothing answered yet; not one
+  that do-not-disturb turns away);
 - ``outbound``: an outbound call was created (dialing);
 - ``answered``: a call of either direction was answered;
 - ``ended``: any call ended;
@@ -51,7 +52,7 @@ def triggers_of(event: Event) -> list[Trigger]:
     if isinstance(event, CallCreated):
         if event.call.direction is Direction.OUTBOUND:
             return [Trigger.OUTBOUND]
-        if event.call.state is CallState.RINGING:
+        if event.call.state is CallState.RINGING and not event.turned_away:
             return [Trigger.RINGING]
         return []
     if isinstance(event, CallAnswered):

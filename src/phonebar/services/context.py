@@ -12,7 +12,7 @@ from phonebar.domain.events import CallCreated, Event
 from phonebar.domain.mix import compute_mix
 from phonebar.domain.ports import EnginePort
 from phonebar.domain.remote_party import RemoteParty
-from phonebar.domain.states import Direction
+from phonebar.domain.states import Direction, EndReason
 from phonebar.services.background import Background
 from phonebar.services.call_registry import CallRegistry
 from phonebar.services.event_bus import EventBus
@@ -60,7 +60,7 @@ class PhoneContext:
             **fields,  # type: ignore[arg-type]
         )
         self.registry.add(call)
-        self.publish(CallCreated(call=call.view()))
+        self.publish(CallCreated(call=call.view(), turned_away=call.pending_end_reason is EndReason.DND))
         return call
 
     async def push_mix(self) -> None:

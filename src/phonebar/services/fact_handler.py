@@ -57,12 +57,14 @@ class FactHandler:
         transfers: TransferTracker,
         on_incoming: Callable[[Call], Coroutine[Any, Any, None]],
         on_engine_stopped: Callable[[str | None], None],
+        turn_away: Callable[[], EndReason | None] = lambda: None,
     ) -> None:
         self._ctx = ctx
         self._registration = registration
         self._transfers = transfers
         self._on_incoming = on_incoming
         self._on_engine_stopped = on_engine_stopped
+        self._turn_away = turn_away  # why an inbound call is refused before it rings, if it is
 
     def __call__(self, fact: EngineFact) -> None:
         try:
@@ -85,6 +87,7 @@ class FactHandler:
                     sip_call_id=fact.sip_call_id,
                     headers=fact.headers,
                     _state=CallState.RINGING,
+                    pending_end_reason=self._turn_away(),
                 )
                 ctx.background.spawn(self._on_incoming(call), f"incoming call {call.session_id}")
             case CallProgressFact():

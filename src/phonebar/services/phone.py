@@ -65,7 +65,12 @@ class Phone:
         self.registration = RegistrationKeeper(self.ctx, policy)
         self.transfers = TransferTracker(self.ctx)
         self._facts = FactHandler(
-            self.ctx, self.registration, self.transfers, self._on_incoming, self._on_engine_stopped
+            self.ctx,
+            self.registration,
+            self.transfers,
+            self._on_incoming,
+            self._on_engine_stopped,
+            turn_away=lambda: EndReason.DND if self._dnd else None,
         )
         engine.set_listener(self._facts)
         self.audio = AudioDesk(self.ctx, sound or NullSound(), lambda: self._dnd)
@@ -169,8 +174,7 @@ class Phone:
     # -- reactions -------------------------------------------------------------
 
     async def _on_incoming(self, call: Call) -> None:
-        if self._dnd:
-            call.pending_end_reason = EndReason.DND
+        if call.pending_end_reason is EndReason.DND:  # decided as it was created
             await self.ctx.engine.reject(call.session_id, self.ctx.options.dnd_status)
         elif self.ctx.options.auto_answer:
             await call_commands.answer(self.ctx, call.session_id)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from phonebar.domain.events import CallEnded, DndChanged
+from phonebar.cti.rules import Trigger, triggers_of
+from phonebar.domain.events import CallCreated, CallEnded, DndChanged
 from phonebar.services.context import PhoneOptions
 from tests.conftest import build_rig
 
@@ -29,6 +30,22 @@ async def test_dnd_rejects_inbound_calls_with_486_and_ends_them_as_dnd() -> None
     assert ended.reason.value == "dnd"
     assert rig.phone.call(session_id).end_reason.value == "dnd"  # type: ignore[union-attr]
     assert rig.phone.status().dnd is True
+    await rig.phone.stop()
+
+
+async def test_a_call_dnd_turns_away_pops_no_ringing_action_only_a_missed_one() -> None:
+    rig = build_rig()
+    await rig.phone.start()
+    rig.phone.set_dnd(True)
+    turned_away = rig.engine.incoming()
+    await settle()
+    rig.phone.set_dnd(False)
+    rings = rig.engine.incoming()
+    await settle()
+    created = {e.call.session_id: e for e in rig.events.events if isinstance(e, CallCreated)}
+    assert (created[turned_away].turned_away, created[rings].turned_away) == (True, False)
+    fired = [trigger for event in rig.events.events for trigger in triggers_of(event)]
+    assert fired == [Trigger.ENDED, Trigger.MISSED, Trigger.RINGING]  # the first never rang
     await rig.phone.stop()
 
 
