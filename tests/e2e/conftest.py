@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, expect
 from tests.e2e.harness.audio import make_tone
 from tests.e2e.harness.bar_page import BarPage
 from tests.e2e.harness.browser import chromium
+from tests.e2e.harness.event_stream import close_all as close_all_event_streams
 from tests.e2e.harness.kamailio import Kamailio
 from tests.e2e.harness.phonebar_process import PhonebarProcess
 from tests.e2e.harness.processes import stop_all
@@ -75,6 +76,13 @@ def phones(tmp_path: Path, tone_dir: Path) -> Iterator[PhoneFactory]:
 def _stop_leftovers() -> Iterator[None]:
     yield
     stop_all()
+
+
+@pytest.fixture(autouse=True)
+def _close_event_streams() -> Iterator[None]:
+    """No event reader outlives its test (one whose daemon died would keep reconnecting)."""
+    yield
+    close_all_event_streams()
 
 
 @pytest.fixture(scope="module")

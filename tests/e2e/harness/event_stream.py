@@ -14,6 +14,10 @@ from tests.e2e.harness.waiting import wait_until
 
 Event = dict[str, Any]
 
+RETRY_FIRST = 0.1  # s before reconnecting, doubled up to RETRY_MAX while the daemon is away
+RETRY_MAX = 1.0
+_OPEN: set[EventStream] = set()
+
 
 class EventStream:
     """Every event ``phone`` publishes, from the first one it kept (``since=0``) on.
@@ -28,15 +32,26 @@ class EventStream:
         self._events: list[Event] = []
         self._lock = threading.Lock()
         self._closed = threading.Event()
+        # one client for every reconnection: a new one per attempt costs an SSL context
+        # (~15 ms of CPU), and a reader whose daemon was killed retries for the rest of the test
+        self._client = httpx.Client(timeout=httpx.Timeout(5.0, read=1.0), trust_env=False)
         self._thread = threading.Thread(target=self._read, name=f"events:{phone.name}", daemon=True)
+        _OPEN.add(self)
         self._thread.start()
 
     def _read(self) -> None:
+        try:
+            self._read_until_closed()
+        finally:
+            self._client.close()
+
+    def _read_until_closed(self) -> None:
         last_seq = 0
+        retry = RETRY_FIRST
         while not self._closed.is_set():
             try:
-                timeout = httpx.Timeout(5.0, read=1.0)
-                with httpx.stream("GET", self._url, params={"since": last_seq}, timeout=timeout) as response:
+                with self._client.stream("GET", self._url, params={"since": last_seq}) as response:
+                    retry = RETRY_FIRST
                     data: list[str] = []
                     for line in response.iter_lines():
                         if self._closed.is_set():
@@ -52,8 +67,9 @@ class EventStream:
                             if event["type"] == "shutdown":
                                 return
             except httpx.HTTPError:
-                if self._closed.wait(0.1):
+                if self._closed.wait(retry):
                     return
+                retry = min(retry * 2, RETRY_MAX)
 
     def events(self, type_: str | None = None, **fields: Any) -> list[Event]:
         """The events so far, optionally of one type and with ``call`` fields matching ``fields``."""
@@ -85,6 +101,13 @@ class EventStream:
     def close(self) -> None:
         self._closed.set()
         self._thread.join(timeout=3)
+        _OPEN.discard(self)
+
+
+def close_all() -> None:
+    """Stop every reader still running (the e2e conftest calls this after each test)."""
+    for stream in list(_OPEN):
+        stream.close()
 
 
 def epoch(event: Event) -> float:
