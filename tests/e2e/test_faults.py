@@ -16,6 +16,7 @@ from tests.e2e.conftest import PhoneFactory
 from tests.e2e.harness.kamailio import Kamailio
 from tests.e2e.harness.phonebar_process import PhonebarProcess
 from tests.e2e.harness.processes import wait_exit
+from tests.e2e.harness.waiting import wait_until
 
 PEERS = Path(__file__).resolve().parent / "peers"
 FAST_REGISTRATION = {"account": {"keepalive": 2, "retry_max": 4}}
@@ -212,6 +213,8 @@ def test_when_the_engine_thread_dies_the_daemon_exits_non_zero(
     alice.process.send_signal(signal.SIGUSR1)  # a command on the engine thread raises MemoryError
     died_at = time.monotonic()
     seen: list[Any] = []
+    # the signal is handled when the daemon's loop next runs: a request sent before that is served
+    wait_until(lambda: "the engine thread failed" in alice.log(), timeout=5, what="the engine to fail")
 
     def answer_while_dying() -> None:
         try:
@@ -231,6 +234,7 @@ def test_when_the_engine_thread_dies_the_daemon_exits_non_zero(
     print(f"exited 1 after {took:.1f} s; meanwhile the API said {sorted(set(map(str, seen)))}")
     assert took < 5
     assert all(entry == "gone" or entry == (503, "engine_unavailable") for entry in seen), seen
+    assert (503, "engine_unavailable") in seen, seen  # it kept answering while it stopped
     # the far end is not left with a dead call: the SIP stack's shutdown sent it a BYE
     bob.wait_no_calls(timeout=10)
 
