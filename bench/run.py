@@ -17,7 +17,7 @@ from bench.measure_latency import call_setup, click_to_dial, round_trip, screen_
 from bench.plan import Plan
 from bench.report import evaluate
 from bench.results import Results
-from bench.testbed import BenchBed, cti_available
+from bench.testbed import BenchBed
 
 log = logging.getLogger("bench")
 
@@ -61,8 +61,4 @@ async def run(plan: Plan, folder: Path | None = None, only: frozenset[str] = fro
     results.machine["load"] = f"{results.machine['load']} at start, {machine.load_average()} at the end"
     results.seconds = time.monotonic() - began
     results.targets = evaluate(results)
-    if not cti_available():
-        results.notes.append(
-            "CTI webhooks: this phonebar has no CTI actions yet, so the webhook figure is not available."
-        )
     return results

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +34,6 @@ PHONEBAR_SETTINGS: dict[str, dict[str, Any]] = {
     "log": {"level": "info", "sip_level": 2},
     "audio": {"record_dir": None},
 }
-
-
-def cti_available() -> bool:
-    """Whether the phonebar under test has CTI actions (webhooks) at all."""
-    return importlib.util.find_spec("phonebar.cti") is not None
 
 
 class BenchBed:
