@@ -36,6 +36,7 @@ from phonebar.api.routers import (
     transfer,
     web,
 )
+from phonebar.api.trailing_slash import TrailingSlash
 from phonebar.config import CtiRule, Settings
 from phonebar.cti.browser import BrowserLauncher, BrowserOptions
 from phonebar.cti.dispatcher import CtiDispatcher
@@ -312,6 +313,7 @@ def create_app(settings: Settings, daemon: Daemon | None = None) -> FastAPI:
         generate_unique_id_function=_operation_id,
         docs_url=None,  # FastAPI's Swagger page loads its code from a CDN; the bar works offline
         redoc_url=None,
+        redirect_slashes=False,  # TrailingSlash serves /api/calls/ as /api/calls instead
     )
     app.state.daemon = daemon
     app.state.phone = daemon.phone
@@ -346,4 +348,5 @@ def create_app(settings: Settings, daemon: Daemon | None = None) -> FastAPI:
         public_paths=web.PUBLIC_PAGES,
         navigable_paths=web.NAVIGABLE_PAGES,
     )
+    app.add_middleware(TrailingSlash)  # added last: it runs first
     return app

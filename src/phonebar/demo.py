@@ -69,6 +69,7 @@ def start_peer(peer: DemoPeer, folder: Path) -> subprocess.Popen[bytes]:
         "PHONEBAR_AUDIO_INPUT": str(tone),
         "PHONEBAR_AUDIO_BACKEND": "none",  # the peers never touch the desktop's sound devices
         "PHONEBAR_ACCOUNT_DISPLAY_NAME": f"Demo {peer.number}",
+        "PHONEBAR_ACCOUNT_USER": peer.number,  # what the agent sees as the caller's number
         "PHONEBAR_HISTORY_PATH": str(folder / f"history-{peer.number}.sqlite3"),
         "PHONEBAR_LOG_LEVEL": "warning",
     }

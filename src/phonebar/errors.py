@@ -17,6 +17,7 @@ standard library so that every layer, the domain included, may raise from it.
     │   ├── CallNotFound              404 call_not_found
     │   └── AudioDeviceNotFound       404 audio_device_not_found
     ├── MethodNotAllowed              405 method_not_allowed
+    ├── UpgradeRequired               426 websocket_required
     ├── WrongState                    409 invalid_state
     │   ├── NoRingingCall             409 no_ringing_call
     │   ├── NoActiveCall              409 no_active_call
@@ -107,6 +108,13 @@ class AudioDeviceNotFound(NotFound):
 class MethodNotAllowed(PhonebarError):
     status = 405
     code = "method_not_allowed"
+
+
+class UpgradeRequired(PhonebarError):
+    """A plain HTTP request to the WebSocket endpoint."""
+
+    status = 426
+    code = "websocket_required"
 
 
 class WrongState(PhonebarError):

@@ -39,6 +39,9 @@ class TransportControl:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
         transport.abort()
 
+    def closing(self) -> bool:
+        return self._transport.is_closing()
+
     def limit_send_buffer(self, size: int) -> None:
         sock = self._transport.get_extra_info("socket")
         if sock is not None:

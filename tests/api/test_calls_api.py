@@ -41,6 +41,30 @@ async def test_originate_with_a_query_number(api: ApiRig) -> None:
     assert error_code(missing) == "missing_number"
 
 
+@pytest.mark.parametrize(
+    ("query", "dialled"),
+    [
+        ("number=+442079460000", "+442079460000"),  # typed by hand: + means the prefix
+        ("number=%2B44+20+7946+0000", "+442079460000"),  # URLSearchParams: + is %2B, spaces are +
+        ("number=+44%2020%207946%200000", "+442079460000"),
+        ("number=020+7946+0000", "02079460000"),  # form-encoded spaces stay spaces
+        ("number=1&number=+1003", "+1003"),  # the last one counts, as for every parameter
+        ("number=+(1003)", "1003"),  # a space before a bracket: no prefix meant
+    ],
+)
+async def test_a_leading_plus_in_the_query_is_the_international_prefix(
+    api: ApiRig, query: str, dialled: str
+) -> None:
+    response = await api.client.get(f"/api/originate?{query}")
+    assert response.status_code == 200, response.text
+    assert response.json()["call"]["number"] == dialled
+    api.engine.far_end_answers(response.json()["call"]["sessionId"])
+    await settle()
+    blind = await api.client.get(f"/api/transfer?{query}")  # the same parameter, the same rule
+    assert blind.status_code == 200, blind.text
+    assert blind.json()["call"]["transfer"]["target"].startswith(f"sip:{dialled}@")
+
+
 async def test_answer_and_hangup_an_inbound_call(api: ApiRig) -> None:
     session_id = api.engine.incoming()
     await settle()
@@ -121,3 +145,18 @@ async def test_originate_lists_the_call_it_put_on_hold(api: ApiRig) -> None:
     body = CallResult.model_validate((await api.client.get("/api/originate/1002")).json())
     assert [call.session_id for call in body.held or []] == [first]
     assert api.engine.names()[-2:] == ["hold", "dial"]
+
+
+async def test_a_trailing_slash_is_the_same_route_not_a_redirect(api: ApiRig) -> None:
+    listed = await api.client.get("/api/calls/")
+    assert (listed.status_code, listed.json()) == (200, [])
+    dialled = await api.client.get("/api/originate/?number=1001")
+    assert dialled.status_code == 200, dialled.text
+    assert dialled.json()["call"]["number"] == "1001"
+    missing = await api.client.post("/api/originate//")
+    assert (missing.status_code, error_code(missing)) == (400, "missing_number")
+    page = await api.client.get("/example/")
+    assert (page.status_code, page.headers["content-type"]) == (200, "text/html; charset=utf-8")
+    unknown = await api.client.get("/api/nothing/")
+    assert (unknown.status_code, error_code(unknown)) == (404, "not_found")
+    assert "/api/nothing" in unknown.json()["error"]["message"]

@@ -133,3 +133,12 @@ async def test_recents_refuses_bad_paging(api: ApiRig, query: str) -> None:
     response = await api.client.get(f"/api/recents?{query}")
     assert response.status_code == 400
     assert error_code(response) == "invalid_request"
+
+
+async def test_the_websocket_asked_for_over_plain_http_says_how_to_connect(api: ApiRig) -> None:
+    response = await api.client.get("/api/ws")
+    assert response.status_code == 426
+    error = response.json()["error"]
+    assert error["code"] == "websocket_required"
+    assert "ws://" in error["message"]
+    assert "/api/events" in error["message"]

@@ -73,6 +73,19 @@ def test_demo_dials_1001_and_hears_its_tone(tmp_path: Path) -> None:
     heard = analyse(recording, [440, 660], start=0.5)
     assert heard.share(440) > 0.8, heard
 
+    # the other way: peer 1002 (API on the next port but one) calls the agent, who sees its number
+    peer = httpx.Client(base_url=f"http://127.0.0.1:{api_port + 2}", timeout=5)
+    peer.get(f"/api/originate/sip:agent@127.0.0.1:{sip_port}").raise_for_status()
+    ringing = wait_until(
+        lambda: [c for c in api.get("/api/calls").json() if c["state"] == "ringing"],
+        timeout=10,
+        what="the peer's call to ring at the agent",
+    )
+    assert [(c["number"], c["name"]) for c in ringing] == [("1002", "Demo 1002")]
+    api.get("/api/hangup").raise_for_status()
+    wait_until(lambda: api.get("/api/calls").json() == [], timeout=10, what="the declined call to end")
+    peer.close()
+
     demo.send_signal(signal.SIGINT)
     assert demo.wait(timeout=20) == 0
     for pid in peers:

@@ -28,6 +28,10 @@ class ConnectionControl(Protocol):
         """Cap the kernel's send buffer (else it grows to megabytes before a write waits)."""
         ...
 
+    def closing(self) -> bool:
+        """Whether the connection is gone or going: a write to it would be dropped."""
+        ...
+
 
 def connection_control(scope: Mapping[str, Any]) -> ConnectionControl | None:
     control: ConnectionControl | None = (scope.get("extensions") or {}).get(EXTENSION)

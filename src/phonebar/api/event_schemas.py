@@ -28,7 +28,10 @@ NOTICE_TYPES: tuple[type[Event], ...] = (Gap, Overflow, Shutdown)
 DESCRIPTIONS: dict[str, str] = {
     "registration_changed": "The account's registration changed: state, last SIP status and reason.",
     "dnd_changed": "Do-not-disturb was switched on or off.",
-    "call_created": "A call appeared: inbound and ringing, or outbound and dialing.",
+    "call_created": (
+        "A call appeared: inbound and ringing, or outbound and dialing. `turnedAway` is true for "
+        "an inbound call that do-not-disturb rejects at once: it never rings, call_ended follows."
+    ),
     "call_state_changed": "A call changed state; `previous` is the state it left.",
     "call_answered": "A call was answered (either direction); it is now connected.",
     "call_held": "We put a call on hold (confirmed by the media status).",

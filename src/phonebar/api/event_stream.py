@@ -191,6 +191,10 @@ def _went_out(
     result: Write, bus: EventBus, subscription: Subscription, control: ConnectionControl | None
 ) -> bool:
     """True if the write went out; a stalled one cuts the client off (counted, connection reset)."""
+    if result is Write.SENT and control is not None and control.closing():
+        # the client went away while a backlog was replayed: the replay never waits, so the
+        # server has not been told yet, and each further write would be dropped with a warning
+        return False
     if result is Write.STALLED:
         bus.drop(subscription, "a write stalled: the client stopped reading")
         if control is not None:

@@ -46,8 +46,8 @@ class CallEvent(Event):
 class CallCreated(CallEvent):
     type: ClassVar[str] = "call_created"
     # an inbound call that do-not-disturb rejects at once: it never rings, so it pops no
-    # CTI "ringing" action (it ends as a missed call); not part of the event's JSON
-    turned_away: bool = field(default=False, metadata={"internal": True})
+    # CTI "ringing" action (it ends as a missed call), and a bar need not show it
+    turned_away: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -81,7 +81,7 @@ def event_to_dict(event: Event) -> dict[str, Any]:
     """``{"type", "seq", "at", ...fields}``; a ``call`` field is the call as /api/calls shows it."""
     body: dict[str, Any] = {"type": event.type, "seq": event.seq, "at": iso(event.at)}
     for f in dataclasses.fields(event):
-        if f.name in ("seq", "at") or f.metadata.get("internal"):
+        if f.name in ("seq", "at"):
             continue
         value = getattr(event, f.name)
         body[camel(f.name)] = call_to_dict(value) if isinstance(value, CallView) else to_plain(value)

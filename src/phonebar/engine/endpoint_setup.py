@@ -148,5 +148,5 @@ def local_uri(account: AccountConfig, local_address: tuple[str, int]) -> str:
     else:
         host, port = local_address
         host = f"[{host}]" if ":" in host else host
-        uri = f"sip:phonebar@{host}:{port}"
+        uri = f"sip:{account.user or 'phonebar'}@{host}:{port}"  # no registrar: reached directly
     return f'"{account.display_name}" <{uri}>' if account.display_name else uri

@@ -23,12 +23,16 @@ class FakeControl:
     def __init__(self) -> None:
         self.aborted = 0
         self.send_buffer: int | None = None
+        self.closed = False  # the transport was closed under the stream
 
     def abort(self) -> None:
         self.aborted += 1
 
     def limit_send_buffer(self, size: int) -> None:
         self.send_buffer = size
+
+    def closing(self) -> bool:
+        return self.closed
 
 
 class FakeClient:
@@ -199,3 +203,24 @@ async def test_websocket_stalled_send_resets_the_connection() -> None:
     await asyncio.wait_for(stream, 1)
     assert client.control.aborted == 1
     assert bus.stats().dropped_clients == 1
+
+
+async def test_a_replay_stops_at_once_when_the_connection_closes_under_it() -> None:
+    """The replay of a backlog never waits, so the server learns of a client that left only
+    later: the stream must see the transport closing and stop writing into it."""
+    bus, client = new_bus(), FakeClient()
+    for _ in range(40):
+        bus.publish(DndChanged(dnd=True))
+    sent = client.send
+
+    async def closes_after_three_events(message: Message) -> None:
+        await sent(message)
+        if len(client.frames()) == 3:
+            client.control.closed = True  # as asyncio's transport does on a failed write
+
+    stream = asyncio.ensure_future(
+        EventStreamResponse(bus, 0, QUICK)(client.scope, client.receive, closes_after_three_events)
+    )
+    await asyncio.wait_for(stream, 1)  # it ended by itself: no disconnect message came
+    assert len(client.frames()) == 3
+    assert bus.client_count == 0

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from phonebar.api.deps import PhoneDep
+from phonebar.api.deps import NumberQuery, PhoneDep
 from phonebar.api.routing import command, json_response
 from phonebar.api.schemas import CallResult, CallsResult
 from phonebar.domain.serialize import call_to_dict
@@ -68,7 +68,7 @@ async def originate(number: str, phone: PhoneDep) -> JSONResponse:
 
 
 @command(router, "/originate", name="originate_query", summary="Dial ?number=", response_model=CallResult)
-async def originate_query(phone: PhoneDep, number: str | None = None) -> JSONResponse:
+async def originate_query(phone: PhoneDep, number: NumberQuery) -> JSONResponse:
     return touched_result("originate", await phone.originate(number))
 
 

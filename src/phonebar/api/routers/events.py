@@ -17,6 +17,7 @@ from phonebar.api.deps import PhoneDep, StreamOptionsDep
 from phonebar.api.event_schemas import EventMessage, event_json_schema
 from phonebar.api.event_stream import EventStreamResponse, StreamOptions, websocket_stream
 from phonebar.api.routing import json_response
+from phonebar.errors import UpgradeRequired
 from phonebar.services.event_bus import EventBus
 
 router = APIRouter(prefix="/api", tags=["events"])
@@ -66,6 +67,14 @@ async def events(
 )
 async def events_schema() -> JSONResponse:
     return json_response(event_json_schema())
+
+
+@router.get("/ws", include_in_schema=False)  # an answer to a mistake, not a route to call
+async def websocket_over_http() -> JSONResponse:
+    raise UpgradeRequired(
+        "/api/ws is a WebSocket: connect with a WebSocket client (ws://host:port/api/ws), "
+        "or read the same events as Server-Sent Events at /api/events"
+    )
 
 
 @router.websocket("/ws")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from phonebar.api.deps import PhoneDep
+from phonebar.api.deps import NumberQuery, PhoneDep
 from phonebar.api.routers.call_control import call_result, calls_result
 from phonebar.api.routing import command
 from phonebar.api.schemas import CallResult, CallsResult
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api/transfer", tags=["transfer"])
     summary="Blind-transfer the active call to ?number=",
     response_model=CallResult,
 )
-async def transfer_active(phone: PhoneDep, number: str | None = None) -> JSONResponse:
+async def transfer_active(phone: PhoneDep, number: NumberQuery) -> JSONResponse:
     return call_result("transfer", await phone.transfer(None, number))
 
 
@@ -42,5 +42,5 @@ async def transfer_attended(session_id: str, partner_session_id: str, phone: Pho
     summary="Blind-transfer a call to ?number=",
     response_model=CallResult,
 )
-async def transfer(session_id: str, phone: PhoneDep, number: str | None = None) -> JSONResponse:
+async def transfer(session_id: str, phone: PhoneDep, number: NumberQuery) -> JSONResponse:
     return call_result("transfer", await phone.transfer(session_id, number))
