@@ -138,6 +138,7 @@ async def test_recents_refuses_bad_paging(api: ApiRig, query: str) -> None:
 async def test_the_websocket_asked_for_over_plain_http_says_how_to_connect(api: ApiRig) -> None:
     response = await api.client.get("/api/ws")
     assert response.status_code == 426
+    assert response.headers["upgrade"] == "websocket"  # RFC 9110: 426 names the protocol
     error = response.json()["error"]
     assert error["code"] == "websocket_required"
     assert "ws://" in error["message"]

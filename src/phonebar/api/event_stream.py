@@ -126,8 +126,14 @@ class EventStreamResponse(Response):
                 return
             if isinstance(event, FINAL):
                 break
-        if await write(b"", more=False):
+        # not write(): with Connection: close the server closes the transport as this goes out,
+        # so a closing transport is what success looks like here
+        final: Message = {"type": "http.response.body", "body": b"", "more_body": False}
+        result = await bounded(send(final), options.write_timeout)
+        if result is Write.SENT:
             _reset_later(control, options.linger)
+        else:
+            _went_out(result, self._bus, subscription, control)
 
 
 async def websocket_stream(
@@ -152,8 +158,10 @@ async def websocket_stream(
             if isinstance(event, FINAL):
                 code = next(code for kind, code in WS_CLOSE_CODES.items() if isinstance(event, kind))
                 closed = await bounded(websocket.close(code=code, reason=event.type), options.write_timeout)
-                if _went_out(closed, bus, subscription, control):
+                if closed is Write.SENT:  # the transport may be closing already: that is success
                     _reset_later(control, options.linger)
+                else:
+                    _went_out(closed, bus, subscription, control)
                 return
 
     await _until_either(pump(), _client_gone_ws(websocket), subscription)

@@ -50,34 +50,36 @@ async def hold_talking_calls(ctx: PhoneContext, keep: frozenset[str] = frozenset
     return held
 
 
-async def hold_or_retry(ctx: PhoneContext, call: Call, also_in: frozenset[CallState] = frozenset()) -> None:
+async def hold_or_retry(
+    ctx: PhoneContext, call: Call, still_wanted: Callable[[], bool] | None = None
+) -> None:
     """Hold ``call`` now, or, while a re-INVITE is still in progress, in the background
     as soon as the dialog allows it: the command that needs the hold must not wait.
-    A retry happens while the call is holdable or in one of the states ``also_in``."""
-    await _now_or_retry(ctx, call, "hold", HOLDABLE | also_in)
+    A retry happens only while ``still_wanted()`` (by default: the call is holdable)."""
+    await _now_or_retry(ctx, call, "hold", still_wanted or (lambda: call.state in HOLDABLE))
 
 
 async def resume_or_retry(ctx: PhoneContext, call: Call) -> None:
     """Resume ``call`` now, or in the background once its pending re-INVITE is done
     (a transfer can fail before the hold it was asked with is even confirmed)."""
-    await _now_or_retry(ctx, call, "unhold", HOLDABLE | RESUMABLE)
+    await _now_or_retry(ctx, call, "unhold", lambda: call.state in HOLDABLE | RESUMABLE)
 
 
-async def _now_or_retry(ctx: PhoneContext, call: Call, action: str, states: frozenset[CallState]) -> None:
+async def _now_or_retry(ctx: PhoneContext, call: Call, action: str, still_wanted: Callable[[], bool]) -> None:
     command = ctx.engine.hold if action == "hold" else ctx.engine.unhold
     try:
         await command(call.session_id)
     except WrongState as exc:
         log.info("call %s: %s deferred (%s)", call.session_id, action, exc.message)
-        ctx.background.spawn(_retry(call, action, command, states), f"{action} call {call.session_id}")
+        ctx.background.spawn(_retry(call, action, command, still_wanted), f"{action} call {call.session_id}")
 
 
 async def _retry(
-    call: Call, action: str, command: Callable[[str], Awaitable[None]], states: frozenset[CallState]
+    call: Call, action: str, command: Callable[[str], Awaitable[None]], still_wanted: Callable[[], bool]
 ) -> None:
     for delay in HOLD_RETRIES:
         await asyncio.sleep(delay)
-        if call.state not in states:
+        if not still_wanted():
             return
         try:
             await command(call.session_id)

@@ -19,7 +19,6 @@ from phonebar.services.hold import hold_or_retry, most_recent, resume_or_retry, 
 log = logging.getLogger(__name__)
 
 TRANSFERABLE = frozenset({CallState.CONNECTED, CallState.HELD, CallState.REMOTE_HELD})
-TRANSFERRING_STATES = frozenset({CallState.TRANSFERRING})
 
 
 class TransferTracker:
@@ -37,14 +36,20 @@ class TransferTracker:
         target = parse_dial_target(number, domain=ctx.options.domain, dial_map=ctx.options.dial_map)
         call = self._pick(session_id)
         call.require(TRANSFERABLE, "transfer")
-        held_for_transfer = not call.hold
+        transfer = Transfer(TransferKind.BLIND, target.uri, held_for_transfer=not call.hold)
         # transferring first, then the hold: the state goes connected -> transferring whenever
         # the hold's answer arrives (it shows as call_updated), never through held
-        self._begin(call, Transfer(TransferKind.BLIND, target.uri, held_for_transfer=held_for_transfer))
+        self._begin(call, transfer)
+        if transfer.held_for_transfer:
+            try:
+                # the caller must not hear the agent once the transfer is asked for; a deferred
+                # hold is dropped if the transfer has ended by then (failed: the call is resumed)
+                await hold_or_retry(ctx, call, still_wanted=lambda: _pending(call, transfer))
+            except PhonebarError as exc:
+                transfer.held_for_transfer = False  # never held: nothing to resume
+                self._fail(call, None, f"the call could not be held for the transfer: {exc.message}")
+                raise
         try:
-            if held_for_transfer:
-                # the caller must not hear the agent once the transfer is asked for
-                await hold_or_retry(ctx, call, also_in=TRANSFERRING_STATES)
             await ctx.engine.transfer(call.session_id, target.uri)
         except PhonebarError as exc:
             self._fail(call, None, f"REFER could not be sent: {exc.message}")
@@ -164,3 +169,12 @@ class TransferTracker:
         if partner is None or partner.state is not CallState.TRANSFERRING:
             return []
         return [partner]
+
+
+def _pending(call: Call, transfer: Transfer) -> bool:
+    """``transfer`` is still the call's own, and still waiting for its outcome."""
+    return (
+        call.transfer is transfer
+        and transfer.state is TransferState.PENDING
+        and call.state is CallState.TRANSFERRING
+    )

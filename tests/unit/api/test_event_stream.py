@@ -52,6 +52,10 @@ class FakeClient:
     async def send(self, message: Message) -> None:
         await self.open.wait()
         self.sent.append(message)
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            self.control.closed = True  # Connection: close: the server closes as the end goes out
+        if message["type"] == "websocket.close":
+            self.control.closed = True
 
     async def receive(self) -> Message:
         if not self._connected:

@@ -88,6 +88,51 @@ async def test_blind_transfer_goes_straight_to_transferring_however_fast_the_hol
     assert rig.events.types(call)[-1] == "call_updated"  # the hold, shown without a state change
 
 
+async def test_a_deferred_hold_is_dropped_once_the_transfer_has_failed(
+    rig: PhoneRig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dialog was busy (a re-INVITE in progress), so the hold waits for a retry; the
+    transfer fails first and the call is resumed: the retry must not hold it again."""
+    monkeypatch.setattr("phonebar.services.hold.HOLD_RETRIES", (0.02, 0.02))
+    call = await connected(rig)
+    hold = rig.engine.hold
+    busy = [True]
+
+    async def busy_once(session_id: str) -> None:
+        if busy.pop() if busy else False:
+            raise WrongState("a re-INVITE is in progress")
+        await hold(session_id)
+
+    monkeypatch.setattr(rig.engine, "hold", busy_once)
+    await rig.phone.transfer(call, "1002")
+    notify(rig, call, 486, "Busy Here")
+    await settle()
+    await asyncio.sleep(0.1)  # past every retry
+    await settle()
+    assert state(rig, call) == "connected"
+    assert rig.engine.names()[-2:] == ["transfer", "unhold"]  # no hold after the resume
+
+
+async def test_a_hold_that_fails_fails_the_transfer_without_a_refer_or_a_resume(
+    rig: PhoneRig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    call = await connected(rig)
+
+    async def broken(session_id: str) -> None:
+        raise EngineError("hold: the engine refused")
+
+    monkeypatch.setattr(rig.engine, "hold", broken)
+    with pytest.raises(EngineError):
+        await rig.phone.transfer(call, "1002")
+    await settle()
+    view = rig.phone.call(call)
+    assert view.state.value == "connected"
+    assert view.transfer.reason == "the call could not be held for the transfer: hold: the engine refused"  # type: ignore[union-attr]
+    assert "transfer" not in rig.engine.names()
+    assert "unhold" not in rig.engine.names()
+    assert transfer_events(rig, call) == ["transfer_started", "transfer_failed"]
+
+
 @pytest.mark.parametrize(("status", "reason"), [(486, "Busy Here"), (404, "Not Found"), (603, "Decline")])
 async def test_failed_blind_transfer_resumes_the_call_with_the_failure(
     rig: PhoneRig, status: int, reason: str

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Header, Query, WebSocket
 from fastapi.responses import JSONResponse
 
 from phonebar.api.deps import PhoneDep, StreamOptionsDep
+from phonebar.api.errors import error_response
 from phonebar.api.event_schemas import EventMessage, event_json_schema
 from phonebar.api.event_stream import EventStreamResponse, StreamOptions, websocket_stream
 from phonebar.api.routing import json_response
@@ -71,10 +72,11 @@ async def events_schema() -> JSONResponse:
 
 @router.get("/ws", include_in_schema=False)  # an answer to a mistake, not a route to call
 async def websocket_over_http() -> JSONResponse:
-    raise UpgradeRequired(
+    error = UpgradeRequired(
         "/api/ws is a WebSocket: connect with a WebSocket client (ws://host:port/api/ws), "
         "or read the same events as Server-Sent Events at /api/events"
     )
+    return error_response(error, headers={"Upgrade": "websocket", "Connection": "Upgrade"})
 
 
 @router.websocket("/ws")
