@@ -57,6 +57,8 @@ class Transfer:
     reason: str | None = None
     held_for_transfer: bool = False
     partner_session_id: str | None = None
+    # the REFER was handed to the engine: a far end that leaves from then on was sent on
+    refer_sent: bool = False
 
 
 @dataclass

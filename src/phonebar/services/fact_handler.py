@@ -162,6 +162,8 @@ class FactHandler:
         leave_conference(self._ctx, call)
         if reason is EndReason.TRANSFERRED:
             self._transfers.far_end_left(call)
+        else:
+            self._transfers.ended_before_refer(call)
         self._transfers.forget(call)
         call.end(reason, fact.sip_status)
         self._ctx.registry.retire(call)
@@ -171,7 +173,12 @@ class FactHandler:
     def _end_reason(call: Call, fact: CallDisconnectedFact) -> EndReason:
         if call.pending_end_reason is not None:
             return call.pending_end_reason
-        if not fact.local and call.state is CallState.TRANSFERRING:
+        if (
+            not fact.local
+            and call.state is CallState.TRANSFERRING
+            and call.transfer
+            and call.transfer.refer_sent
+        ):
             return EndReason.TRANSFERRED  # the far end left because the transfer took it elsewhere
         answered = call.answered_at is not None
         if fact.local:

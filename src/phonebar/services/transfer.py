@@ -11,7 +11,7 @@ from phonebar.domain.events import TransferFailed, TransferStarted, TransferSucc
 from phonebar.domain.ports import TransferStatusFact
 from phonebar.domain.session_id import check_session_id
 from phonebar.domain.states import CallState, EndReason, TransferKind, TransferState
-from phonebar.errors import NoActiveCall, PhonebarError, SameCall
+from phonebar.errors import NoActiveCall, PhonebarError, SameCall, WrongState
 from phonebar.services.conference import leave_conference
 from phonebar.services.context import PhoneContext
 from phonebar.services.hold import hold_or_retry, most_recent, resume_or_retry, talking_calls
@@ -49,6 +49,13 @@ class TransferTracker:
                 transfer.held_for_transfer = False  # never held: nothing to resume
                 self._fail(call, None, f"the call could not be held for the transfer: {exc.message}")
                 raise
+            if not _pending(call, transfer):  # it ended while it was being held
+                raise WrongState(
+                    f"call {call.session_id!r} ended before the transfer could be sent",
+                    sessionId=call.session_id,
+                    state=call.state.value,
+                )
+        transfer.refer_sent = True
         try:
             await ctx.engine.transfer(call.session_id, target.uri)
         except PhonebarError as exc:
@@ -72,6 +79,9 @@ class TransferTracker:
         self._begin(
             partner, Transfer(TransferKind.ATTENDED, call.remote.uri, partner_session_id=call.session_id)
         )
+        for leg in (call, partner):
+            assert leg.transfer is not None
+            leg.transfer.refer_sent = True
         try:
             await ctx.engine.transfer_attended(call.session_id, partner.session_id)
         except PhonebarError as exc:
@@ -103,6 +113,16 @@ class TransferTracker:
         self.forget(call)
         call.finish_transfer_succeeded(None)
         self._ctx.publish(TransferSucceeded(call=call.view(), sip_status=None))
+
+    def ended_before_refer(self, call: Call) -> None:
+        """The call ended while it was being held for a blind transfer, before the REFER:
+        nothing was transferred, so the transfer fails with it (and nothing is resumed)."""
+        transfer = call.transfer
+        if call.state is not CallState.TRANSFERRING or transfer is None or transfer.refer_sent:
+            return
+        if transfer.state is TransferState.PENDING:
+            transfer.held_for_transfer = False
+            self._fail(call, None, "the call ended before the transfer was sent")
 
     def forget(self, call: Call) -> None:
         timer = self._timers.pop(call.session_id, None)

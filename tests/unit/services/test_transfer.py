@@ -133,6 +133,29 @@ async def test_a_hold_that_fails_fails_the_transfer_without_a_refer_or_a_resume(
     assert transfer_events(rig, call) == ["transfer_started", "transfer_failed"]
 
 
+async def test_a_caller_who_hangs_up_during_the_hold_was_not_transferred(
+    rig: PhoneRig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    call = await connected(rig)
+    hold = rig.engine.hold
+
+    async def caller_leaves_meanwhile(session_id: str) -> None:
+        await hold(session_id)
+        rig.engine.far_end_hangs_up(session_id)
+        await settle()
+
+    monkeypatch.setattr(rig.engine, "hold", caller_leaves_meanwhile)
+    with pytest.raises(WrongState, match="ended before the transfer could be sent"):
+        await rig.phone.transfer(call, "1002")
+    await settle()
+    ended = rig.phone.call(call)
+    assert (ended.state.value, ended.end_reason.value) == ("ended", "remote_hangup")  # type: ignore[union-attr]
+    assert ended.transfer.reason == "the call ended before the transfer was sent"  # type: ignore[union-attr]
+    assert "transfer" not in rig.engine.names()  # no REFER for a call that is gone
+    assert "unhold" not in rig.engine.names()
+    assert transfer_events(rig, call) == ["transfer_started", "transfer_failed"]
+
+
 @pytest.mark.parametrize(("status", "reason"), [(486, "Busy Here"), (404, "Not Found"), (603, "Decline")])
 async def test_failed_blind_transfer_resumes_the_call_with_the_failure(
     rig: PhoneRig, status: int, reason: str
