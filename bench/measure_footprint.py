@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.e2e.harness.processes import rss_mb
+
 from bench.plan import Plan
 from bench.results import FootprintRow, Side
 from bench.testbed import CALLEE, BenchBed
@@ -36,13 +38,6 @@ def cpu_ns(pid: int) -> int:
         except (OSError, IndexError, ValueError):
             continue  # the thread ended meanwhile
     return total
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
 async def _windows(pids: dict[str, int], plan: Plan) -> dict[str, tuple[list[float], list[float]]]:

@@ -126,14 +126,10 @@ class EventStreamResponse(Response):
                 return
             if isinstance(event, FINAL):
                 break
-        # not write(): with Connection: close the server closes the transport as this goes out,
-        # so a closing transport is what success looks like here
+        # not write(): with Connection: close the server closes the transport as this goes out
         final: Message = {"type": "http.response.body", "body": b"", "more_body": False}
         result = await bounded(send(final), options.write_timeout)
-        if result is Write.SENT:
-            _reset_later(control, options.linger)
-        else:
-            _went_out(result, self._bus, subscription, control)
+        _closed(result, self._bus, subscription, control, options.linger)
 
 
 async def websocket_stream(
@@ -158,10 +154,7 @@ async def websocket_stream(
             if isinstance(event, FINAL):
                 code = next(code for kind, code in WS_CLOSE_CODES.items() if isinstance(event, kind))
                 closed = await bounded(websocket.close(code=code, reason=event.type), options.write_timeout)
-                if closed is Write.SENT:  # the transport may be closing already: that is success
-                    _reset_later(control, options.linger)
-                else:
-                    _went_out(closed, bus, subscription, control)
+                _closed(closed, bus, subscription, control, options.linger)
                 return
 
     await _until_either(pump(), _client_gone_ws(websocket), subscription)
@@ -208,6 +201,18 @@ def _went_out(
         if control is not None:
             control.abort()
     return result is Write.SENT
+
+
+def _closed(
+    result: Write, bus: EventBus, subscription: Subscription, control: ConnectionControl | None, linger: float
+) -> None:
+    """The stream's last write (the HTTP body's end, the WebSocket close) is done. Unlike
+    :func:`_went_out`, a transport closing after it is success: the server closes it as
+    that write goes out. The client then has ``linger`` seconds to read the rest."""
+    if result is Write.SENT:
+        _reset_later(control, linger)
+    else:
+        _went_out(result, bus, subscription, control)
 
 
 def _reset_later(control: ConnectionControl | None, delay: float) -> None:

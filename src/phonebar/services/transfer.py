@@ -118,9 +118,7 @@ class TransferTracker:
         """The call ended while it was being held for a blind transfer, before the REFER:
         nothing was transferred, so the transfer fails with it (and nothing is resumed)."""
         transfer = call.transfer
-        if call.state is not CallState.TRANSFERRING or transfer is None or transfer.refer_sent:
-            return
-        if transfer.state is TransferState.PENDING:
+        if transfer is not None and not transfer.refer_sent and _pending(call, transfer):
             transfer.held_for_transfer = False
             self._fail(call, None, "the call ended before the transfer was sent")
 

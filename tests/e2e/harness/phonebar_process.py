@@ -13,7 +13,7 @@ import tomli_w
 
 from tests.e2e.harness.kamailio import USERS, Kamailio
 from tests.e2e.harness.ports import free_port, free_rtp_range
-from tests.e2e.harness.processes import ManagedProcess, wait_exit
+from tests.e2e.harness.processes import ManagedProcess, rss_mb, wait_exit
 from tests.e2e.harness.waiting import wait_until
 
 START_TIMEOUT = 20.0
@@ -205,7 +205,4 @@ class PhonebarProcess:
     def rss_mb(self) -> float:
         """The daemon's resident memory now (VmRSS), in MB."""
         assert self.process is not None
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        raise AssertionError(f"{self.name}: no VmRSS")
+        return rss_mb(self.process.pid)

@@ -115,3 +115,11 @@ def wait_exit(process: ManagedProcess, timeout: float) -> int:
             return code
         time.sleep(0.05)
     raise AssertionError(f"{process.name} did not exit within {timeout} s")
+
+
+def rss_mb(pid: int) -> float:
+    """A process's resident memory now (``VmRSS``), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for pid {pid}")
