@@ -444,5 +444,8 @@ class PjsipEngine:
 
 
 def _unanswered_inbound(call: SipCall) -> bool:
-    info = call.getInfo()
+    try:
+        info = call.getInfo()
+    except pj.Error:  # PJSIP dropped it without telling us: nothing to answer 486 to
+        return False
     return bool(info.role == pj.PJSIP_ROLE_UAS and info.state < pj.PJSIP_INV_STATE_CONNECTING)
